@@ -46,9 +46,9 @@ class Band:
         return self.window_end - dt.timedelta(days=self.window_days)
 
 
-_REQUIRED = {"name": str, "users": int, "conversations": int, "messages": int,
+_REQUIRED: dict[str, Any] = {"name": str, "users": int, "conversations": int, "messages": int,
              "window_days": int, "window_end": (str, dt.datetime, dt.date)}
-_OPTIONAL = {"partition_messages": int, "users_per_partition": int, "spec_overrides": dict,
+_OPTIONAL: dict[str, Any] = {"partition_messages": int, "users_per_partition": int, "spec_overrides": dict,
              "description": str}
 
 
@@ -89,7 +89,7 @@ def band_from_dict(raw: dict[str, Any], where: str = "band") -> Band:
             close = difflib.get_close_matches(key, [*_REQUIRED, *_OPTIONAL], n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise InputError(f"band error in {where} at {key}: unknown key{hint}")
-    for key, tp in _REQUIRED.items():
+    for key in _REQUIRED:
         if key not in raw:
             raise InputError(f"band error in {where}: missing required key '{key}'")
     for key, tp in {**_REQUIRED, **_OPTIONAL}.items():

@@ -43,7 +43,7 @@ def _c(name: str, arrow: pa.DataType, pg: str, nullable: bool = False) -> Column
 
 
 def _e(name: str, enum: str, nullable: bool = False) -> Column:
-    return Column(name, TEXT, f'"{enum}"', nullable, enum)
+    return Column(name, TEXT, enum, nullable, enum)
 
 
 def _id(name: str = "id", nullable: bool = False) -> Column:

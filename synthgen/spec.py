@@ -10,7 +10,9 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import operator
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ from synthgen.spec_model import Spec
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "distribution-spec.json"
 
-_BOUNDS = {"ge": (">=", lambda v, b: v >= b), "gt": (">", lambda v, b: v > b),
-           "le": ("<=", lambda v, b: v <= b), "lt": ("<", lambda v, b: v < b)}
+_BOUNDS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "ge": (">=", operator.ge), "gt": (">", operator.gt), "le": ("<=", operator.le),
+    "lt": ("<", operator.lt)}
 
 
 def _join(path: str, key: str) -> str:
@@ -119,7 +122,7 @@ def load_spec(path: Path | str | None = None, overrides: dict[str, Any] | None =
 
 def apply_overrides(obj: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of a spec dict with ``{"a.b.c": value}`` overrides set."""
-    out = json.loads(json.dumps(obj))
+    out: dict[str, Any] = json.loads(json.dumps(obj))
     for dotted, value in overrides.items():
         node = out
         keys = dotted.split(".")
