@@ -1,0 +1,119 @@
+"""Synthetic words and vectorised text: nothing is ever copied from real data.
+
+A fixed vocabulary of pronounceable pseudo-words is built from syllables (deterministic,
+independent of the dataset seed) and filtered against the person-name list the PII check
+uses, so no generated word can be mistaken for a real name. Message text is a slice of a
+per-partition pool of random words, cut to the drawn length; building an Arrow string
+array is one vectorised gather, not a Python loop.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+NAMES_FILE = Path(__file__).resolve().parent / "data" / "person_names.txt"
+_ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr",
+           "gr", "kr", "pl", "st", "tr", "sk", "sl", "th"]
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ou", "ei"]
+_CODAS = ["", "", "", "n", "r", "s", "l", "m", "k", "x"]
+
+
+@functools.lru_cache(maxsize=1)
+def person_names() -> frozenset[str]:
+    """Lower-cased realistic first names and surnames (the PII check's list)."""
+    if not NAMES_FILE.exists():
+        return frozenset()
+    words = (w.strip().lower() for w in NAMES_FILE.read_text().splitlines())
+    return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> tuple[str, ...]:
+    """About 6,000 distinct pseudo-words of 1-4 syllables, none of them a person name."""
+    r = np.random.default_rng(20251022)  # fixed: the vocabulary is part of synthgen itself
+    syll = [o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS]
+    banned = person_names()
+    words: set[str] = set()
+    while len(words) < 6000:
+        k = int(r.choice([1, 2, 2, 3, 3, 4]))
+        w = "".join(syll[i] for i in r.integers(0, len(syll), k))
+        if 2 <= len(w) <= 14 and w not in banned:
+            words.add(w)
+    return tuple(sorted(words))
+
+
+_RANKS = np.random.default_rng(7).permutation(np.arange(1, 6001, dtype=np.float64))
+
+
+class Pool:
+    """A block of random words (bytes) to slice message text from."""
+
+    def __init__(self, rng: np.random.Generator, size_bytes: int = 1 << 20) -> None:
+        vocab = vocabulary()
+        # Zipf-like word frequencies, as natural text has.
+        ranks = _RANKS[: len(vocab)]
+        p = ranks**-1.05
+        n_words = size_bytes // 6
+        picks = rng.choice(len(vocab), size=n_words, p=p / p.sum())
+        text = " ".join(vocab[i] for i in picks.tolist()).encode()  # once per partition
+        self.data = np.frombuffer(text + b" " + text[:5000], dtype=np.uint8)
+        self.usable = len(text)
+        starts = np.flatnonzero(self.data[: self.usable] == ord(" ")) + 1
+        self.word_starts = np.concatenate([[0], starts[starts < self.usable]])
+
+    def starts(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Random word-start offsets for `size` texts."""
+        out: np.ndarray = self.word_starts[rng.integers(0, len(self.word_starts), size)]
+        return out
+
+
+def gather_text(pool: Pool, starts: np.ndarray, lengths: np.ndarray,
+                valid: np.ndarray | None = None) -> pa.StringArray:
+    """Arrow strings pool[start : start + length] (null where valid is False).
+
+    Builds a string_view array whose views point into the pool (16 bytes per row, strings
+    of ≤ 12 bytes inline), then lets Arrow's C++ cast copy the bytes into a plain string
+    array: about 13x faster than a byte-level numpy gather, and the result is a plain
+    ``string`` (binary COPY cannot take string_view).
+    """
+    n = len(starts)
+    lens = np.asarray(lengths, dtype=np.int32)
+    if valid is not None:
+        lens = np.where(valid, lens, 0).astype(np.int32)
+    s = np.asarray(starts, dtype=np.int32)
+    views = np.zeros((n, 16), dtype=np.uint8)
+    views[:, 0:4] = lens.view(np.uint8).reshape(n, 4)
+    short = lens <= 12
+    inline = pool.data[s[short][:, None] + _TWELVE[None, :]]
+    views[short, 4:16] = np.where(_TWELVE[None, :] < lens[short][:, None], inline, 0)
+    long_ = ~short
+    views[long_, 4:8] = pool.data[s[long_][:, None] + _TWELVE[None, :4]]
+    views[long_, 12:16] = s[long_].view(np.uint8).reshape(-1, 4)  # buffer index 0 at 8:12
+    bitmap = None if valid is None else pa.array(valid).buffers()[1]
+    nulls = 0 if valid is None else int(n - valid.sum())
+    arr = pa.Array.from_buffers(pa.string_view(), n, [bitmap, pa.py_buffer(views),
+                                                      pa.py_buffer(pool.data)], nulls)
+    out: pa.StringArray = arr.cast(pa.string())
+    return out
+
+
+_TWELVE = np.arange(12)
+
+
+def capitalized_words(rng: np.random.Generator, size: int, valid: np.ndarray) -> pa.Array:
+    """Single capitalised pseudo-words (synthetic first/last names); null where not valid."""
+    vocab = vocabulary()
+    words = pa.array([w.capitalize() for w in vocab])
+    picked = words.take(pa.array(rng.integers(0, len(vocab), size)))
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(valid), picked, pa.scalar(None, pa.string()))
+
+
+def letters_pool() -> np.ndarray:
+    """The vocabulary concatenated without spaces: material for usernames."""
+    return np.frombuffer("".join(vocabulary()).encode(), dtype=np.uint8)
