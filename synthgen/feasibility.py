@@ -20,9 +20,9 @@ FEASIBLE_WITHIN = 0.15
 
 # Bytes per row measured on generated data (zstd Parquet; PostgreSQL heap + phase-1 indexes),
 # see benchmarks/RESULTS.md. Content is added separately from its length distribution.
-PARQUET_BYTES_PER_ROW = {"users": 95, "conversations": 70, "conversation_users": 75,
-                         "messages": 120, "message_reads": 55, "message_receipts": 50,
-                         "attachments": 140}
+PARQUET_BYTES_PER_ROW = {"users": 75, "conversations": 82, "conversation_users": 52,
+                         "messages": 32, "message_reads": 41, "message_receipts": 32,
+                         "attachments": 91}
 _PG_WIDTH = {"text": 26, "timestamp(3)": 8, "boolean": 1, "integer": 4, "jsonb": 24}
 
 

@@ -33,7 +33,8 @@ def person_names() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
-    """About 6,000 distinct pseudo-words of 1-4 syllables, none of them a person name."""
+    """About 6,000 distinct pseudo-words of 1-4 syllables; no word, and no prefix of a word
+    (text is cut at arbitrary lengths), is a person name."""
     r = np.random.default_rng(20251022)  # fixed: the vocabulary is part of synthgen itself
     syll = [o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS]
     banned = person_names()
@@ -41,7 +42,7 @@ def vocabulary() -> tuple[str, ...]:
     while len(words) < 6000:
         k = int(r.choice([1, 2, 2, 3, 3, 4]))
         w = "".join(syll[i] for i in r.integers(0, len(syll), k))
-        if 2 <= len(w) <= 14 and w not in banned:
+        if 2 <= len(w) <= 14 and not any(w[:k] in banned for k in range(1, len(w) + 1)):
             words.add(w)
     return tuple(sorted(words))
 

@@ -6,6 +6,7 @@ Everything here is numpy over the partition's conversations, messages and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,21 @@ class Activity:
     read_at: np.ndarray
 
 
+def _uniformizer(u: np.ndarray, knots: int = 256) -> Callable[[np.ndarray], np.ndarray]:
+    """A piecewise-linear, strictly increasing map taking the distribution of u to U(0, 1)."""
+    q = np.quantile(u, np.linspace(0.0, 1.0, knots + 1)) if len(u) else np.linspace(0, 1, 2)
+    q[0], q[-1] = 0.0, 1.0
+    q = np.maximum.accumulate(q) + np.arange(len(q)) * 1e-12  # strictly increasing knots
+    q = q / q[-1]
+    grid = np.linspace(0.0, 1.0, len(q))
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.interp(x, q, grid)
+        return out
+
+    return apply
+
+
 def _times(spec: Spec, band: Band, heavy: np.ndarray, counts: np.ndarray,
            r: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Conversation creation and message times (ms since epoch), strictly increasing."""
@@ -81,6 +97,11 @@ def _times(spec: Spec, band: Band, heavy: np.ndarray, counts: np.ndarray,
     frac = (cum / np.repeat(total, with_tail))[keep]
     conv = segment_ids(counts)
     u = created_u[conv] + (end_u - created_u)[conv] * frac
+    # Conversations start and stop at different times, so raw operational time is not
+    # uniform in aggregate; a smooth monotone map to uniform keeps every order and leaves
+    # the calendar structure (diurnal, weekly, seasonal) to the time warp alone.
+    flatten = _uniformizer(u)
+    u, created_u = flatten(u), flatten(created_u)
     t = start_ms + np.floor(tl.to_ms(u)).astype(np.int64)
     pos = segment_positions(counts)
     t = np.maximum(t, created[conv] + 1)
