@@ -68,12 +68,17 @@ def shares_to_counts(shares: np.ndarray, total: int) -> np.ndarray:
     >>> shares_to_counts(np.array([0.7, 0.25, 0.05]), 10).tolist()
     [7, 3, 0]
     """
-    raw = np.asarray(shares, dtype=np.float64) * total / max(float(np.sum(shares)), 1e-300)
+    w = np.asarray(shares, dtype=np.float64)
+    s = float(w.sum())
+    if not s > 0:
+        raise ValueError("shares must have a positive sum")
+    raw = (w / s) * total
     base = np.floor(raw).astype(np.int64)
     rest = total - int(base.sum())
-    if rest > 0:
-        order = np.argsort(-(raw - base), kind="stable")
-        base[order[:rest]] += 1
+    if rest > 0:  # at most len(shares) in exact arithmetic; spread evenly if rounding says more
+        base += rest // len(base)
+        order = np.argsort(-(raw - np.floor(raw)), kind="stable")
+        base[order[: rest % len(base)]] += 1
     return base
 
 

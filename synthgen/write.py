@@ -48,7 +48,9 @@ def write_partition(root: Path, table: str, partition: int,
             full = (pending_rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
             cut = pending_rows if final_flush else full
             if cut:
-                writer.write_table(table_.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+                # one chunk per column: page boundaries must not follow batch boundaries
+                writer.write_table(table_.slice(0, cut).combine_chunks(),
+                                   row_group_size=ROW_GROUP_ROWS)
             rest = table_.slice(cut)
             pending = rest.to_batches() if rest.num_rows else []
             pending_rows = rest.num_rows
