@@ -1,9 +1,78 @@
-"""(being written)"""
+"""``synthgen validate``: the offline fidelity gate (exit 0 GO, 1 NO-GO, 2 bad input)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from synthgen.errors import GateFailed, InputError
+
+
+def against_targets(path: Path) -> dict[str, float]:
+    """Targets from a production shape-metrics export (``synthgen sample`` output)."""
+    try:
+        from synthgen.calibrate import fidelity_targets
+    except ImportError:
+        raise InputError("--against needs synthgen.calibrate.fidelity_targets, which this "
+                         "build does not have yet") from None
+    try:
+        metrics = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"--against file not found: {path}") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"--against file {path} is not valid JSON: line {e.lineno}: "
+                         f"{e.msg}") from None
+    if not isinstance(metrics, dict):
+        raise InputError(f"--against file {path}: expected a JSON object of shape metrics")
+    targets: dict[str, float] = fidelity_targets(metrics)
+    return targets
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add ``validate``."""
+    from synthgen.cli import guarded
+
+    @app.command("validate")
+    @guarded
+    def validate(
+        dataset: Annotated[Path, typer.Argument(help="Dataset directory (with manifest.json).")],
+        spec: Annotated[Path | None, typer.Option(
+            "--spec", help="Judge against this spec instead of the dataset's own spec.json.")
+                        ] = None,
+        tolerance: Annotated[str, typer.Option(
+            "--tolerance", help="strict (x1/3), normal (x1), relaxed (x2) or a factor that "
+                                "scales every metric's declared band.")] = "normal",
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print fidelity.json to stdout instead of the table.")] = False,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Where to write the report (default: DATASET/fidelity.json).")
+                       ] = None,
+        against: Annotated[Path | None, typer.Option(
+            "--against", help="Production shape metrics (synthgen sample output): their "
+                              "values replace the spec's targets.")] = None,
+    ) -> None:
+        """Check a dataset offline (whole dataset, DuckDB): distributions, integrity, PII.
+
+        Exit 0 = GO, 1 = NO-GO, 2 = missing or incomplete dataset, bad spec or option.
+        """
+        from synthgen.fidelity import FIDELITY_FILE, validate_dataset
+        from synthgen.fidelity.tolerance import parse_tolerance
+
+        parse_tolerance(tolerance)  # a bad option is exit 2 before any work
+        override = against_targets(against) if against is not None else None
+        doc: dict[str, Any] = validate_dataset(dataset, spec_path=spec, tolerance=tolerance,
+                                               targets_override=override, out=out)
+        if as_json:
+            typer.echo(json.dumps(doc, indent=1))
+        else:
+            from rich.console import Console
+
+            from synthgen.fidelity.report import render
+
+            Console(highlight=False).print(render(doc))
+            typer.echo(f"report: {out or Path(dataset) / FIDELITY_FILE}")
+        if doc["decision"] != "GO":
+            raise GateFailed(f"fidelity NO-GO: {'; '.join(doc['reasons'])}")
