@@ -1,0 +1,150 @@
+"""Take an EXPLAIN baseline: every catalogue query × every parameter set it can take, N runs.
+
+Baseline JSON (``format: "synthgen-baseline/1"``)::
+
+    {
+      "format": "synthgen-baseline/1",
+      "label": "pre",                      # --label
+      "taken_at": "2026-11-24T17:30:00Z",  # UTC
+      "schema": "perf_synthetic",
+      "dsn": "postgresql://app:***@host/db",   # redacted
+      "server": {"version": "PostgreSQL 15.20 …", "database": "test", "active_backends": 1},
+      "settings": {"jit": "off", "max_parallel_workers_per_gather": "2", "work_mem": "4096kB", …},
+      "conditions": {"runs": 10, "warmup": 2, "parallel_workers": 2,
+                     "prewarm": {"used": true, "blocks": 1234, "seconds": 0.4}
+                                 | {"used": false, "reason": "permission denied …"}},
+      "row_counts": {"messages": 50000, …},        # pg_class.reltuples estimates
+      "queries": [{"name": "Q1", "title": …, "serves": …, "params": ["conversation_id"],
+                   "sql": "<template with {schema}>", "path": …}],
+      "param_sets": [{"name": "conv_typical", "kind": "conversation",
+                      "chosen_by": "median message count",
+                      "values": {"conversation_id": "…", "member_id": "…"},
+                      "stats": {"messages": 12}}, …],
+      "indexes": [{"name", "table", "method", "keys": [{"column", "desc"}], "include": […],
+                   "unique", "primary", "valid", "predicate", "size_bytes", "definition"}],
+      "results": [{
+          "query": "Q1", "param_set": "conv_typical",
+          "execution_ms": {"p25", "p50", "p75", "p95", "min", "max"},  # ms, server-measured
+          "planning_ms": {"p50", "p95"},
+          "runs_ms": [ … one execution time per run … ],
+          "plan_stable": true,                 # same plan shape in every run
+          "plan": {                            # the median run's plan (synthgen.verify.plan)
+              "rows", "shared_hit", "shared_read", "temp_written", "node_types": {type: n},
+              "parallel", "sorts": [{"node_type", "sort_key", "presorted_key", "method",
+                                     "space_type", "space_kb", "spilled"}],
+              "scans": [{"node_type", "relation", "index", "direction", "rows", "loops",
+                         "heap_fetches"}],
+              "indexes_used": […], "tree": {…compact node tree…}, "shape": "Limit(…)"}
+      }, …]
+    }
+
+A query runs with every parameter set that provides all the parameters it names. Parameter
+sets are chosen from the data (``synthgen.verify.params``), so pre and post baselines of the
+same data use the same values; ``compare`` checks that they did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from synthgen.errors import InputError
+from synthgen.pgsql import check_schema_name, redact_dsn
+from synthgen.verify import explain
+from synthgen.verify.catalogue import load_catalogue
+from synthgen.verify.db import connect, execute, resolve_dsn
+from synthgen.verify.params import choose_params
+
+FORMAT = "synthgen-baseline/1"
+TABLES = ("users", "conversations", "conversation_users", "messages", "message_reads")
+
+
+def _row_counts(conn: Any, schema: str) -> dict[str, int]:
+    rows = execute(conn, """SELECT c.relname, c.reltuples::bigint FROM pg_class AS c
+                            JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+                            ORDER BY c.relname""", (schema,))
+    return {str(k): int(v) for k, v in rows}
+
+
+def _check_tables(conn: Any, schema: str) -> None:
+    present = set(_row_counts(conn, schema))
+    missing = [t for t in TABLES if t not in present]
+    if missing:
+        raise InputError(f"schema {schema!r} lacks table(s) {', '.join(missing)}: load a "
+                         "dataset first (synthgen load)")
+
+
+def baseline(dsn: str | None, schema: str, label: str, *, runs: int = 10, warmup: int = 2,
+             parallel_workers: int = 2, queries_dir: Path | str | None = None,
+             param_sets: list[dict[str, Any]] | None = None,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Measure every query × parameter set ``runs`` times; the baseline dict (module doc).
+
+    ``param_sets`` (e.g. another baseline's) replaces the selection from the data. With
+    ``dsn`` None the embedded server is used.
+    """
+    check_schema_name(schema)
+    if runs < 1 or warmup < 0:
+        raise InputError(f"runs must be ≥ 1 and warm-up ≥ 0, got runs={runs}, warmup={warmup}")
+    queries = load_catalogue(queries_dir)
+    dsn = resolve_dsn(dsn)
+    conn = connect(dsn)
+    try:
+        _check_tables(conn, schema)
+        settings = explain.pin_session(conn, parallel_workers)
+        sets = param_sets if param_sets is not None else choose_params(conn, schema)
+        warm = explain.prewarm(conn, schema)
+        if progress:
+            progress("prewarm: " + (f"{warm['blocks']} blocks" if warm["used"]
+                                    else f"not available ({warm['reason']})"))
+        explain.read_only(conn)
+        cases = [{"query": q.name, "param_set": p["name"], "sql": q.sql(schema),
+                  "values": tuple(p["values"][k] for k in q.params)}
+                 for q in queries for p in sets if all(k in p["values"] for k in q.params)]
+        if not cases:
+            raise InputError("no query can run: no parameter set could be chosen from the data")
+        results = explain.measure(conn, cases, runs=runs, warmup=warmup, progress=progress)
+        return {
+            "format": FORMAT, "label": label,
+            "taken_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "schema": schema, "dsn": redact_dsn(dsn),
+            "server": explain.server_facts(conn), "settings": settings,
+            "conditions": {"runs": runs, "warmup": warmup, "parallel_workers": parallel_workers,
+                           "prewarm": warm},
+            "row_counts": _row_counts(conn, schema),
+            "queries": [{"name": q.name, "title": q.title, "serves": q.serves,
+                         "params": list(q.params), "sql": q.template, "path": q.path}
+                        for q in queries],
+            "param_sets": sets,
+            "indexes": explain.schema_indexes(conn, schema),
+            "results": results,
+        }
+    finally:
+        conn.close()
+
+
+def save(doc: dict[str, Any], path: Path) -> Path:
+    """Write a baseline atomically (temp file + rename: a crash never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load(path: Path | str) -> dict[str, Any]:
+    """Read a baseline file; InputError when it is not one."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"baseline {p} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"baseline {p} is not JSON: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or "results" not in doc:
+        raise InputError(f"{p} is not a synthgen baseline (format {FORMAT!r})")
+    return doc

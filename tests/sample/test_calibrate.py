@@ -1,0 +1,93 @@
+"""Calibration and the shape-metrics -> fidelity targets mapping, without a database."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from synthgen.calibrate import calibrate, fidelity_targets
+from synthgen.calibrate.fit import lognormal_from_quantiles
+from synthgen.cli import app
+from synthgen.metrics import METRICS
+from synthgen.spec import load_spec, spec_from_dict, spec_to_dict
+from tests.sample.test_gate import clean_doc
+
+
+def shaped_doc() -> dict[str, Any]:
+    """An export whose shapes differ from the default spec in known ways."""
+    doc = clean_doc()
+    m = doc["metrics"]
+    m["conversation_size.classes"].update(counts=[0, 500, 400, 100], total=1000,
+                                          shares=[0.0, 0.5, 0.4, 0.1])
+    m["messages_per_conversation.quantiles"]["values"] = [4.0, 9.0, 19.0, 34.0, 52.0, None]
+    q25, q75 = math.exp(3.4 - 0.7 * 0.6745), math.exp(3.4 + 0.7 * 0.6745)
+    m["content_length.quantiles"]["values"] = [10.0, q25, math.exp(3.4), q75, 70.0, 90.0, None]
+    m["message_type.mix"].update(shares=[0.75, 0.1, 0.05, 0.05, 0.05, 0.0, 0.0])
+    m["time.hourly_peak_to_trough"] = 7.0
+    m["reads.read_rate"] = 0.6
+    m["reads.delivery_rate"] = 0.9
+    m["heavy_rooms.count"] = None  # withheld: the base spec's value must survive
+    return doc
+
+
+def test_fidelity_targets_use_only_known_metric_names() -> None:
+    targets = fidelity_targets(shaped_doc())
+    assert set(targets) <= set(METRICS)
+    assert targets["conversation_size.direct_share"] == 0.5
+    assert targets["messages_per_conversation.p50"] == 9.0
+    assert "messages_per_conversation.p99" not in targets  # withheld -> spec target stays
+    assert "heavy_rooms.count" not in targets
+    assert targets["media.ratio"] == pytest.approx(0.25)
+    assert targets["reads.read_rate"] == 0.6
+
+
+def test_calibrate_fits_what_it_can_and_keeps_the_rest() -> None:
+    base = spec_to_dict(load_spec())
+    spec, rows = calibrate(shaped_doc(), base)
+    spec_from_dict(spec)  # valid
+    assert spec["conversations"]["size_mix"] == {"direct": 0.5, "small_group": 0.4,
+                                                 "large_group": 0.1}
+    assert spec["messages"]["per_conversation"]["median"] == 9.0
+    assert spec["messages"]["per_conversation"]["p95"] == 52.0
+    assert spec["content"]["length"]["mu"] == pytest.approx(3.4, abs=0.01)
+    assert spec["content"]["length"]["sigma"] == pytest.approx(0.7, abs=0.01)
+    assert spec["media"]["attachments_per_message"]["none"] == pytest.approx(0.75)
+    assert spec["time"]["diurnal_peak_to_trough"] == 7.0
+    assert spec["reads"]["read_rate"] == 0.6
+    # not informed by any metric: untouched
+    assert spec["messages"]["heavy_rooms"] == base["messages"]["heavy_rooms"]
+    assert spec["users"]["email_domains"] == base["users"]["email_domains"]
+    assert spec["tables"] == base["tables"]
+    assert any(r[2] == "conversations.size_mix.direct" for r in rows)
+
+
+def test_lognormal_from_quantiles_inverts() -> None:
+    mu, sigma = lognormal_from_quantiles(math.exp(2 - 0.5 * 0.6744897501960817), math.exp(2),
+                                         math.exp(2 + 0.5 * 0.6744897501960817))
+    assert (mu, sigma) == (pytest.approx(2), pytest.approx(0.5))
+
+
+def test_calibrate_cli_writes_a_valid_spec(tmp_path: Path) -> None:
+    metrics = tmp_path / "shape-metrics.json"
+    metrics.write_text(json.dumps(shaped_doc()))
+    out = tmp_path / "calibrated.json"
+    result = CliRunner().invoke(app, ["spec", "calibrate", str(metrics), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "conversations.size_mix.direct" in result.output
+    spec = load_spec(out)
+    assert spec.conversations.size_mix.direct == 0.5
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"format": "something else"}'])
+def test_calibrate_cli_refuses_bad_input(tmp_path: Path, content: str) -> None:
+    metrics = tmp_path / "m.json"
+    metrics.write_text(content)
+    result = CliRunner().invoke(app, ["spec", "calibrate", str(metrics), "--out",
+                                      str(tmp_path / "o.json")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "o.json").exists()
