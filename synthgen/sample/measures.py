@@ -7,6 +7,7 @@ labels are the app's enum values or fixed names. Sources are the CTEs of ``sourc
 from __future__ import annotations
 
 from synthgen.metrics import (
+    BURSTINESS_MIN_MESSAGES,
     CONTENT_LENGTH_EDGES,
     LATENCY_EDGES_S,
     MESSAGES_PER_CONVERSATION_EDGES,
@@ -52,6 +53,10 @@ BODY_PROBS = (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 COUNT_PROBS = (0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 SIZE_PROBS = (0.1, 0.25, 0.5, 0.75, 0.9)
 SKEW_PROBS = (0.25, 0.5, 0.75)
+
+
+_PER_CONV_CV = ("(SELECT c, stddev_pop(g) / nullif(avg(g), 0) AS v FROM gp GROUP BY c "
+                f"HAVING count(*) >= {BURSTINESS_MIN_MESSAGES - 1}) x")
 
 
 def _gini(src: str) -> str:
@@ -111,11 +116,13 @@ MEASURES: tuple[Measure, ...] = (
            "LEFT JOIN wm ON extract(hour FROM wm.t) = h GROUP BY h) x"),
     # weekday_to_weekend is added by ``window_measures`` (it needs the window's whole days)
     Hist("burstiness.gap_histogram", "gp", "g", "c", GAP_EDGES_S),
+    # burstiness as synthgen.metrics defines it: median per-conversation CV of the gaps over
+    # conversations with enough messages (pooling gaps would measure rate differences)
     Scalar("burstiness.interarrival_cv",
-           "SELECT stddev_pop(g) / nullif(avg(g), 0), count(DISTINCT c) FROM gp"),
+           f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), count(*) FROM {_PER_CONV_CV}"),
     Scalar("burstiness.goh_barabasi",
-           "SELECT (stddev_pop(g) - avg(g)) / nullif(stddev_pop(g) + avg(g), 0), "
-           "count(DISTINCT c) FROM gp"),
+           f"SELECT (m - 1) / (m + 1), n FROM (SELECT percentile_cont(0.5) WITHIN GROUP "
+           f"(ORDER BY v) AS m, count(*) AS n FROM {_PER_CONV_CV}) y"),
     Quant("burstiness.per_conversation_cv",
           "(SELECT c, stddev_pop(g) / nullif(avg(g), 0) AS v FROM gp GROUP BY c "
           "HAVING count(*) >= 10) x", "v", "c", SKEW_PROBS),

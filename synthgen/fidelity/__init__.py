@@ -1,0 +1,145 @@
+"""The offline fidelity gate (DESIGN section 7): DuckDB over the Parquet files, GO / NO-GO.
+
+``validate_dataset`` reads the whole dataset (never a sample), measures every shape metric
+against the targets of the dataset's own spec and band, runs the integrity and PII checks,
+applies the decision rule and writes ``fidelity.json`` beside the data (schema in
+``synthgen.fidelity.report``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from synthgen.fidelity.check import DISTRIBUTION, Check
+from synthgen.fidelity.tolerance import (
+    SEVERITIES,
+    Tolerance,
+    band_for,
+    decide,
+    deviation,
+    parse_tolerance,
+    severity,
+    share_noise,
+)
+
+__all__ = ["FIDELITY_FILE", "distribution_checks", "validate_dataset"]
+
+FIDELITY_FILE = "fidelity.json"
+
+
+def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float, int]],
+                        tolerance: Tolerance,
+                        noise: dict[str, float] | None = None) -> list[Check]:
+    """Judge each measured metric against its target (``targets``: metric -> Target).
+
+    ``noise`` gives relative standard errors estimated from the data itself (bootstrap);
+    shares get binomial ones. Either widens the band to its noise floor, and says so.
+    """
+    from synthgen.fidelity.targets import SHARES
+
+    out = []
+    for metric, t in targets.items():
+        if metric not in measured:
+            continue
+        achieved, n = measured[metric]
+        dev = deviation(t.value, achieved)
+        boot = (noise or {}).get(metric, 0.0)
+        rel = boot or (share_noise(t.value, n) if metric in SHARES else 0.0)
+        band = band_for(t.level, tolerance.scale, rel)
+        detail = t.reason if t.infeasible else ""
+        if rel and band > band_for(t.level, tolerance.scale):
+            why = ("3 bootstrap standard errors over conversations" if boot else
+                   f"3 standard errors of a share over n={n}")
+            detail = (detail + "; " if detail else "") + f"band widened to {why}"
+        out.append(Check(name=metric, kind=DISTRIBUTION, target=t.value,
+                         achieved=achieved if math.isfinite(achieved) else None,
+                         severity=severity(dev, band), deviation=dev, band=band, level=t.level,
+                         infeasible=t.infeasible, source=t.source, spec_target=t.spec_value,
+                         n=n, detail=detail))
+    return _judge_derived(out)
+
+
+DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
+"""Metrics that are a monotone function of another: reported, and judged with their source
+(B = (cv - 1) / (cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
+
+
+def _judge_derived(checks: list[Check]) -> list[Check]:
+    by_name = {c.name: c for c in checks}
+    out = []
+    for c in checks:
+        src = by_name.get(DERIVED.get(c.name, ""))
+        if src is not None:
+            note = f"a function of {src.name}; judged with it"
+            c = dataclasses.replace(c, severity=src.severity,
+                                    detail=f"{c.detail}; {note}" if c.detail else note)
+        out.append(c)
+    return out
+
+
+def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
+                     tolerance: str | float = "normal",
+                     targets_override: dict[str, float] | None = None,
+                     out: Path | str | None = None) -> dict[str, Any]:
+    """Check a dataset and write its fidelity report; returns the report (``decision`` inside).
+
+    Raises DatasetError (exit 2) for a missing or incomplete dataset, SpecError for a bad
+    spec; a NO-GO is a result, not an exception.
+    """
+    import duckdb
+
+    from synthgen.errors import DatasetError, EnvironmentProblem
+    from synthgen.fidelity import distributions, integrity, pii
+    from synthgen.fidelity.files import file_checks
+    from synthgen.fidelity.inputs import connect, load_inputs
+    from synthgen.fidelity.noise import calendar_noise
+    from synthgen.fidelity.prepare import prepare
+    from synthgen.fidelity.report import FORMAT, write_report
+    from synthgen.fidelity.targets import parse_feasibility, resolve_targets
+
+    started = time.perf_counter()
+    tol = parse_tolerance(tolerance)
+    root = Path(root)
+    inputs = load_inputs(root, spec_path)
+    feasibility = (parse_feasibility(inputs.feasibility, str(root / "feasibility.json"))
+                   if inputs.feasibility is not None else None)
+    targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
+                              targets_override)
+    file_results, usable = file_checks(inputs)
+    try:
+        con = connect(inputs, usable)
+        try:
+            prepared = prepare(con)
+            integrity_results, passes = integrity.run_integrity(
+                con, prepared, distributions.PASS_AGGREGATES)
+            measured = distributions.measure(con, inputs, prepared, passes)
+            noise = (calendar_noise(con, inputs.band.window_start, inputs.band.window_end)
+                     if prepared else {})
+            checks = distribution_checks(targets, measured, tol, noise) + file_results
+            checks += integrity_results + pii.run_pii(con, usable)
+        finally:
+            con.close()
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, duckdb.OutOfMemoryException):
+            raise EnvironmentProblem(f"validating {root} ran out of memory: {first}") from None
+        raise DatasetError(f"{root}: cannot read the dataset: {first}") from None
+    decision = decide((c.name, c.kind, c.severity) for c in checks)
+    measured_names = {c.name for c in checks if c.kind == DISTRIBUTION}
+    doc: dict[str, Any] = {
+        "format": FORMAT, "decision": decision.label, "reasons": list(decision.reasons),
+        "dataset": str(root), "seed": inputs.manifest.seed, "band": inputs.manifest.band,
+        "spec_hash": inputs.manifest.spec_hash,
+        "tolerance": {"name": tol.name, "scale": tol.scale},
+        "summary": {"checks": len(checks),
+                    **{s: sum(1 for c in checks if c.severity == s) for s in SEVERITIES}},
+        "skipped": [m for m in targets if m not in measured_names],
+        "elapsed_s": round(time.perf_counter() - started, 3),
+        "checks": [c.to_json() for c in checks],
+    }
+    write_report(doc, Path(out) if out is not None else root / FIDELITY_FILE)
+    return doc

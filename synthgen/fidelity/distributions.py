@@ -1,0 +1,181 @@
+"""The achieved value of every shape metric, by DuckDB queries over the whole dataset.
+
+Metric names and bucket edges are the shared ones of ``synthgen.metrics``. Conversation
+metrics come from the small per-conversation tables of ``prepare``; content, media and time
+from one read of the messages table; reads join the in-memory ``msg`` table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+
+from synthgen.fidelity.inputs import DatasetInputs, require
+from synthgen.metrics import BURSTINESS_MIN_MESSAGES, LATENCY_EDGES_S, SIZE_CLASSES
+
+if TYPE_CHECKING:
+    import duckdb
+
+ATTACHMENT_SIZE_BYTES_PER_KB = 1024
+"""attachments.size is in bytes; the spec states sizes in KB (KiB)."""
+
+Measured = dict[str, tuple[float, int]]
+"""metric -> (achieved value, number of observations behind it)."""
+
+
+def _conversation_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
+                          out: Measured) -> None:
+    floor = inputs.spec.messages.heavy_rooms.min_messages
+    classes = ", ".join(f"count(*) FILTER (WHERE members >= {lo} AND members < {hi})"
+                        for lo, hi in SIZE_CLASSES.values())
+    row = con.execute(f"""
+        SELECT count(*), {classes},
+               quantile_cont(n, [0.5, 0.95, 0.99]),
+               count(*) FILTER (WHERE n >= {floor}), sum(n) FILTER (WHERE n >= {floor}), sum(n)
+        FROM conv_size""").fetchone()
+    assert row is not None
+    total = int(row[0])
+    for i, name in enumerate(SIZE_CLASSES):
+        out[f"conversation_size.{name}_share"] = (row[1 + i] / total if total else math.nan,
+                                                  total)
+    k = 1 + len(SIZE_CLASSES)
+    quantiles, heavy, heavy_msgs, msgs = row[k], int(row[k + 1]), row[k + 2] or 0, row[k + 3] or 0
+    for q, name in zip(quantiles or [math.nan] * 3, ("p50", "p95", "p99"), strict=True):
+        out[f"messages_per_conversation.{name}"] = (float(q), total)
+    out["heavy_rooms.count"] = (float(heavy), total)
+    out["heavy_rooms.traffic_share"] = (heavy_msgs / msgs if msgs else math.nan, int(msgs))
+
+
+def _burstiness(con: duckdb.DuckDBPyConnection, out: Measured) -> None:
+    """Median per-conversation CV of gaps (population sd / mean), over busy conversations.
+
+    Pooling gaps across conversations would measure their rate differences, not bursts.
+    """
+    row = con.execute(f"""
+        SELECT median(sqrt(greatest(gap_ms2::DOUBLE / gaps - (gap_ms::DOUBLE / gaps) ** 2, 0))
+                      / (gap_ms::DOUBLE / gaps)),
+               count(*)
+        FROM conv_stats WHERE n >= {BURSTINESS_MIN_MESSAGES} AND gap_ms > 0""").fetchone()
+    assert row is not None
+    cv = float(row[0]) if row[0] is not None else math.nan
+    out["burstiness.interarrival_cv"] = (cv, int(row[1]))
+    out["burstiness.goh_barabasi"] = ((cv - 1) / (cv + 1), int(row[1]))
+
+
+def _message_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
+                     out: Measured) -> None:
+    # "Messages with content": non-empty text (a media message without caption has none).
+    row = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE type <> 'TEXT'), count(len), avg(len), median(len)
+        FROM (SELECT type, nullif(length(content), 0) AS len FROM messages)""").fetchone()
+    assert row is not None
+    n, media, with_content = int(row[0]), int(row[1]), int(row[2])
+    out["media.ratio"] = (media / n if n else math.nan, n)
+    out["content_length.mean"] = (float(row[3]) if row[3] is not None else math.nan, with_content)
+    out["content_length.median"] = (float(row[4]) if row[4] is not None else math.nan,
+                                    with_content)
+    per_hour = [0] * 24
+    days: dict[dt.date, int] = {}
+    for day, hour, count in con.execute(
+            "SELECT created::DATE, hour(created), count(*) FROM msg GROUP BY ALL").fetchall():
+        per_hour[hour] += count
+        days[day] = days.get(day, 0) + count
+    out["time.hourly_peak_to_trough"] = (max(per_hour) / min(per_hour) if min(per_hour) else
+                                         math.inf if n else math.nan, n)
+    out["time.weekday_to_weekend"] = (weekday_to_weekend(days, inputs.band.window_start,
+                                                         inputs.band.window_end), n)
+
+
+def weekday_to_weekend(per_day: dict[dt.date, int], start: dt.datetime,
+                       end: dt.datetime) -> float:
+    """Mean messages per weekday / per weekend day, over the days the window covers.
+
+    A day the window covers only in part counts as that fraction of a day.
+
+    >>> d = dt.datetime(2026, 10, 5)  # a Monday
+    >>> counts = {(d + dt.timedelta(days=i)).date(): 14 if i < 5 else 10 for i in range(7)}
+    >>> weekday_to_weekend(counts, d, d + dt.timedelta(days=7))
+    1.4
+    """
+    weight = {True: 0.0, False: 0.0}
+    msgs = {True: 0, False: 0}
+    day = dt.datetime(start.year, start.month, start.day)
+    while day < end:
+        nxt = day + dt.timedelta(days=1)
+        covered = (min(nxt, end) - max(day, start)) / dt.timedelta(days=1)
+        weekend = day.weekday() >= 5
+        weight[weekend] += covered
+        msgs[weekend] += per_day.get(day.date(), 0)
+        day = nxt
+    if not weight[True] or not weight[False] or not msgs[True]:
+        return math.nan
+    return (msgs[False] / weight[False]) / (msgs[True] / weight[True])
+
+
+def _attachment_metrics(con: duckdb.DuckDBPyConnection, out: Measured) -> None:
+    rows = con.execute(f"""
+        SELECT type, count(*), median(size / {ATTACHMENT_SIZE_BYTES_PER_KB}.0)
+        FROM attachments GROUP BY ALL""").fetchall()
+    total = sum(int(r[1]) for r in rows)
+    by_type = {r[0]: (int(r[1]), float(r[2])) for r in rows}
+    for kind in ("image", "video", "document", "audio"):
+        count, median = by_type.get(kind.upper(), (0, math.nan))
+        out[f"attachment_type.{kind}_share"] = (count / total if total else math.nan, total)
+        out[f"attachment_size_kb.{kind}_median"] = (median, count)
+
+
+_LATENCY = '(epoch_ms(t."readAt") - epoch_ms(m.created)) / 1000.0'
+PASS_AGGREGATES: dict[str, dict[str, str]] = {
+    "message_reads": {
+        "reads": "count(*) FILTER (WHERE m.id IS NOT NULL)",
+        # Shared bucket edges: [0, 30 s), [0, 1 h), [6 h, inf).
+        "immediate": f"count(*) FILTER (WHERE {_LATENCY} < {LATENCY_EDGES_S[1]})",
+        "within_1h": f"count(*) FILTER (WHERE {_LATENCY} < {LATENCY_EDGES_S[3]})",
+        "over_6h": f"count(*) FILTER (WHERE {_LATENCY} >= {LATENCY_EDGES_S[4]})"},
+    "message_receipts": {
+        "delivered": "count(*) FILTER (WHERE t.state = 'DELIVERED')",
+        "read": "count(*) FILTER (WHERE t.state = 'READ')"},
+}
+"""Aggregates the integrity pass over a table computes on the way (alias t = the table, m =
+its message): the read metrics need the same join to the messages, so it is made once."""
+
+
+def _read_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
+                  passes: dict[str, dict[str, int]], out: Measured) -> None:
+    max_recipients = inputs.spec.reads.max_recipients
+    row = con.execute(f"""
+        SELECT sum(n * least({max_recipients}, members - 1)) FROM conv_size
+        WHERE members >= 2""").fetchone()
+    pairs = int(row[0] or 0) if row else 0
+
+    def rate(count: int) -> tuple[float, int]:
+        return (count / pairs if pairs else math.nan, pairs)
+
+    receipts, reads = passes.get("message_receipts"), passes.get("message_reads")
+    if receipts is not None:
+        out["reads.delivery_rate"] = rate(receipts["delivered"])
+    if reads is not None:
+        n = reads["reads"]
+        out["reads.read_rate"] = rate(n)
+        for name in ("immediate", "within_1h", "over_6h"):
+            out[f"read_latency.{name}_share"] = (reads[name] / n if n else math.nan, n)
+    elif receipts is not None:
+        out["reads.read_rate"] = rate(receipts["read"])
+
+
+def measure(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs, prepared: bool,
+            passes: dict[str, dict[str, int]]) -> Measured:
+    """Every metric the dataset's tables allow (a table switched off leaves its metrics out).
+
+    ``passes`` holds the PASS_AGGREGATES values the integrity pass computed, by table.
+    """
+    out: Measured = {}
+    if prepared:
+        _conversation_metrics(con, inputs, out)
+        _burstiness(con, out)
+        _read_metrics(con, inputs, passes, out)
+        _message_metrics(con, inputs, out)
+    if require(con, "attachments"):
+        _attachment_metrics(con, out)
+    return out

@@ -1,0 +1,220 @@
+"""Row-level integrity checks: any failure is NO-GO. Counts and a few offending ids, no values.
+
+Per table, one aggregate query checks keys and enum values, and one checks every foreign key
+and semantic rule (a single join to the shared ``msg`` table serves them all); offending ids
+are fetched only when a check fails. The per-conversation ``conv_stats`` of ``prepare``
+answers the ordering and last-message checks. File-level checks live in ``files``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from synthgen.ddl import FOREIGN_KEYS, UNIQUE
+from synthgen.fidelity.check import MAX_EXAMPLES, Check, integrity_check
+from synthgen.fidelity.inputs import missing_tables
+from synthgen.schema import ENUMS, TABLE_NAMES, TABLES, Column
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _examples(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [str(r[0]) for r in con.execute(f"{sql} LIMIT {MAX_EXAMPLES}").fetchall()]
+
+
+NUMPY_KEY_MAX_ROWS = 100_000_000
+"""Up to this many rows, key hashes are sorted in memory (8 bytes a row per key: fast);
+beyond it DuckDB counts distinct hashes (slower, but it spills to disk)."""
+
+
+def _distinct_shortfall(con: duckdb.DuckDBPyConnection, table: str,
+                        keys: list[tuple[str, ...]], total: int) -> list[int]:
+    """Per key: rows minus distinct 64-bit hashes of the key (0 = certainly unique)."""
+    exprs = [f"hash({', '.join(q(c) for c in k)})" for k in keys]
+    if total > NUMPY_KEY_MAX_ROWS:
+        row = con.execute(f"SELECT {', '.join(f'count(DISTINCT {e})' for e in exprs)} "
+                          f"FROM {q(table)}").fetchone()
+        assert row is not None
+        return [total - int(v) for v in row]
+    import numpy as np
+
+    # One scan computes every key's hash in parallel; numpy's sort of 64-bit integers is a
+    # fraction of the cost of a hash aggregate over strings.
+    cols = con.execute(f"SELECT {', '.join(f'{e} AS k{i}' for i, e in enumerate(exprs))} "
+                       f"FROM {q(table)}").fetchnumpy()
+    out = []
+    for i in range(len(keys)):
+        h = np.sort(np.asarray(cols[f"k{i}"]))
+        out.append(int(np.count_nonzero(h[1:] == h[:-1])))
+    return out
+
+
+def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> list[Check]:
+    """Primary key, unique keys and enum values of one table.
+
+    Uniqueness is screened on 64-bit hashes of each key; only when the screen finds a
+    repeated hash is the exact count taken on the key itself, so a hash collision can never
+    fail a valid dataset (and a real duplicate always repeats its hash).
+    """
+    keys: list[tuple[str, ...]] = [("id",), *(k for k in UNIQUE[table] if "id" not in k)]
+    enums = [c for c in TABLES[table] if c.enum]
+
+    def outside(c: Column) -> str:
+        return f"{q(c.name)} NOT IN ({', '.join(repr(v) for v in ENUMS[c.enum or ''])})"
+
+    enum_sql = "".join(f", count(*) FILTER (WHERE {outside(c)})" for c in enums)
+    row = con.execute(f"SELECT count(*){enum_sql} FROM {q(table)}").fetchone()
+    assert row is not None
+    total = int(row[0])
+    out = []
+    for key, shortfall in zip(keys, _distinct_shortfall(con, table, keys, total), strict=True):
+        dups, ex = 0, []
+        if shortfall:
+            cols = ", ".join(q(c) for c in key)
+            groups = f"SELECT min(id) AS id, count(*) AS k FROM {q(table)} GROUP BY {cols} " \
+                     "HAVING count(*) > 1"
+            exact = con.execute(f"SELECT sum(k - 1) FROM ({groups})").fetchone()
+            dups = int(exact[0] or 0) if exact else 0
+            ex = _examples(con, f"SELECT id FROM ({groups}) ORDER BY id") if dups else []
+        label = "pk" if key == ("id",) else "unique"
+        out.append(integrity_check(f"{label}.{table}.{'_'.join(key)}", dups, ex, n=total,
+                                   detail=f"rows duplicating ({', '.join(key)})"))
+    for j, c in enumerate(enums):
+        bad = int(row[1 + j])
+        ex = _examples(con, f"SELECT id FROM {q(table)} WHERE {outside(c)} ORDER BY id"
+                       ) if bad else []
+        out.append(integrity_check(f"enum.{table}.{c.name}", bad, ex, n=total,
+                                   detail=f"values outside {c.enum}"))
+    return out
+
+
+_MEMBER = 'EXISTS (SELECT 1 FROM mem WHERE mem.cid = m.cid AND mem.uid = t."userId")'
+
+SEMANTIC: dict[str, dict[str, tuple[str, str]]] = {
+    "messages": {
+        "sender_is_member": (
+            'NOT EXISTS (SELECT 1 FROM mem WHERE mem.cid = t."conversationId" '
+            'AND mem.uid = t."senderId")',
+            "messages whose sender is not a member of the conversation")},
+    "message_reads": {
+        "reader_is_member": (f"NOT {_MEMBER}", "reads by a user who is not a member"),
+        "reader_not_sender": ('t."userId" = m.sid', "reads by the message's sender"),
+        "read_after_message": ('t."readAt" < m.created', "readAt before the message")},
+    "message_receipts": {
+        "recipient_is_member": (f"NOT {_MEMBER}", "receipts for a user who is not a member"),
+        "recipient_not_sender": ('t."userId" = m.sid', "receipts for the sender"),
+        "receipt_after_message": ('t."timestamp" < m.created',
+                                  "receipt timestamp before the message")},
+    "attachments": {
+        "attachment_on_media_message": ("m.type = 'TEXT'", "attachments on TEXT messages")},
+}
+"""Rules beyond keys: name -> (violation predicate over alias t, and m = the row's message from
+the shared ``msg`` table; detail). Rules over m only count rows whose message exists: an
+orphan fails its foreign key instead."""
+
+
+def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
+                    extra: dict[str, str] | None = None) -> tuple[list[Check], dict[str, int]]:
+    """Every foreign key of a table resolves, plus its semantic rules, in one pass.
+
+    A table with a ``messageId`` is LEFT JOINed to ``msg`` once: a missing ``m.id`` is an
+    orphan, and the rules about the message read its other columns from the same join.
+    ``extra`` aggregates (name -> SQL over t and m) ride along; their values are returned.
+    """
+    preds: dict[str, tuple[str, str]] = {}
+    join = ""
+    for fk in FOREIGN_KEYS:
+        if fk.table != table:
+            continue
+        col = f"t.{q(fk.column)}"
+        if fk.column == "messageId":
+            join = 'LEFT JOIN msg m ON m.id = t."messageId"'
+            pred = f"{col} IS NOT NULL AND m.id IS NULL"
+        else:
+            parent = "msg" if fk.ref_table == "messages" else q(fk.ref_table)
+            pred = f"{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {col})"
+        preds[f"fk.{table}.{fk.column}"] = (pred, f"{fk.column} values with no {fk.ref_table} row")
+    for name, (pred, detail) in SEMANTIC.get(table, {}).items():
+        guarded = f"m.id IS NOT NULL AND {pred}" if join else pred
+        preds[f"{table}.{name}"] = (guarded, detail)
+    extra = extra or {}
+    if not preds and not extra:
+        return [], {}
+    from_ = f"{q(table)} t {join}"
+    aggs = [f"count(*) FILTER (WHERE {p})" for p, _ in preds.values()] + list(extra.values())
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {from_}").fetchone()
+    assert row is not None
+    out = []
+    for (name, (pred, detail)), bad in zip(preds.items(), row, strict=False):
+        ex = _examples(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
+        out.append(integrity_check(name, int(bad), ex, detail=detail))
+    values = dict(zip(extra, (int(v or 0) for v in row[len(preds):]), strict=True))
+    return out, values
+
+
+def conversation_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
+    """Strictly increasing createdAt per conversation; last message fields match."""
+    row = con.execute("SELECT sum(order_violations) FROM conv_stats").fetchone()
+    assert row is not None
+    order_bad = int(row[0] or 0)
+    order_ex = _examples(con, """
+        SELECT id FROM (
+            SELECT id, "createdAt" <= lag("createdAt") OVER (
+                PARTITION BY "conversationId" ORDER BY part, file_row_number) AS bad
+            FROM messages) WHERE bad ORDER BY id""") if order_bad else []
+    last_pred = """
+        CASE WHEN s.n IS NULL
+             THEN c."lastMessageAt" IS NOT NULL OR c."lastMessageId" IS NOT NULL
+                  OR c."updatedAt" <> c."createdAt"
+             ELSE c."lastMessageAt" IS DISTINCT FROM s.last_at
+                  OR c."lastMessageId" IS DISTINCT FROM s.last_id
+                  OR c."updatedAt" <> s.last_at END"""
+    base = "FROM conversations c LEFT JOIN conv_stats s ON s.cid = c.id"
+    row = con.execute(f"SELECT count(*) FILTER (WHERE {last_pred}) {base}").fetchone()
+    assert row is not None
+    last_bad = int(row[0])
+    last_ex = _examples(con, f"SELECT c.id {base} WHERE {last_pred} ORDER BY c.id") \
+        if last_bad else []
+    return [
+        integrity_check("messages.created_at_strictly_increasing", order_bad, order_ex,
+                        detail="messages whose createdAt is not after the previous message of "
+                               "their conversation (ms precision, stored order)"),
+        integrity_check("conversations.last_message_matches", last_bad, last_ex,
+                        detail="conversations whose lastMessageAt/lastMessageId/updatedAt do "
+                               "not match their last message (no messages: nulls, updatedAt = "
+                               "createdAt)")]
+
+
+def run_integrity(con: duckdb.DuckDBPyConnection, prepared: bool,
+                  extra: dict[str, dict[str, str]] | None = None
+                  ) -> tuple[list[Check], dict[str, dict[str, int]]]:
+    """Every row-level integrity check over the tables DuckDB can see (file-level checks are
+    ``synthgen.fidelity.files``; a table they reject has no view here). ``extra`` adds
+    aggregates to a table's relation pass (see ``relation_checks``); returns the checks and
+    those values by table.
+
+    ``prepared`` says the shared tables of ``synthgen.fidelity.prepare`` exist (they need
+    conversations, conversation_users and messages).
+    """
+    out: list[Check] = []
+    values: dict[str, dict[str, int]] = {}
+    absent = missing_tables(con)
+    for table in TABLE_NAMES:
+        if table not in absent:
+            out += key_checks(con, table)
+    for table in TABLE_NAMES:
+        needs = {table, *(fk.ref_table for fk in FOREIGN_KEYS if fk.table == table)}
+        # From messages on, the passes join the shared msg / mem tables.
+        uses_shared = TABLE_NAMES.index(table) >= TABLE_NAMES.index("messages")
+        if needs & set(absent) or (uses_shared and not prepared):
+            continue  # a file check already failed for the missing table
+        checks, values[table] = relation_checks(con, table, (extra or {}).get(table))
+        out += checks
+    if prepared:
+        out += conversation_checks(con)
+    return out, values

@@ -1,0 +1,191 @@
+"""Expected metric values, derived from the dataset's own resolved spec and band.
+
+Most targets follow analytically from the spec (a clipped log-normal's median and mean, the
+read-latency mixture's bucket shares ...). Some depend on the band and cannot be met as
+stated (DESIGN section 3): the generator records those in ``feasibility.json``, and the gate
+then judges the metric against the achievable value and flags it as infeasible. A targets
+override (production shape metrics, ``validate --against``) replaces spec targets by name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from synthgen.errors import InputError
+from synthgen.metrics import METRICS
+from synthgen.spec_model import LogNormalClipped, Spec
+
+STRICT, NORMAL, RELAXED = "strict", "normal", "relaxed"
+
+LEVEL: dict[str, str] = {
+    "conversation_size.direct_share": NORMAL,
+    "conversation_size.small_group_share": NORMAL,
+    "conversation_size.large_group_share": NORMAL,
+    "messages_per_conversation.p50": NORMAL,
+    "messages_per_conversation.p95": RELAXED,
+    "messages_per_conversation.p99": RELAXED,
+    "heavy_rooms.count": STRICT,
+    "heavy_rooms.traffic_share": NORMAL,
+    "content_length.mean": NORMAL,
+    "content_length.median": NORMAL,
+    "media.ratio": NORMAL,
+    "attachment_type.image_share": NORMAL,
+    "attachment_type.video_share": NORMAL,
+    "attachment_type.document_share": NORMAL,
+    "attachment_type.audio_share": NORMAL,
+    "attachment_size_kb.image_median": NORMAL,
+    "attachment_size_kb.video_median": NORMAL,
+    "attachment_size_kb.document_median": NORMAL,
+    "attachment_size_kb.audio_median": NORMAL,
+    "time.hourly_peak_to_trough": NORMAL,
+    "time.weekday_to_weekend": NORMAL,
+    "burstiness.interarrival_cv": RELAXED,
+    "burstiness.goh_barabasi": RELAXED,
+    "reads.delivery_rate": NORMAL,
+    "reads.read_rate": NORMAL,
+    "read_latency.immediate_share": NORMAL,
+    "read_latency.within_1h_share": NORMAL,
+    "read_latency.over_6h_share": NORMAL,
+}
+"""Declared tolerance level per metric: strict for what is exact by construction, relaxed for
+tail statistics (high quantiles, burstiness), normal for the rest."""
+
+SHARES: frozenset[str] = frozenset(
+    {m for m in LEVEL if m.startswith(("conversation_size.", "attachment_type.", "read_latency."))}
+    | {"media.ratio", "reads.delivery_rate", "reads.read_rate"})
+"""Metrics that are a share of independent trials: their band gets the sampling allowance."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one metric is judged against."""
+
+    metric: str
+    value: float
+    level: str
+    source: str
+    """``spec`` (derived from the spec), ``feasibility`` (the achievable value of an infeasible
+    target) or ``override`` (``validate --against``)."""
+    spec_value: float | None = None
+    infeasible: bool = False
+    reason: str = ""
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def lognormal_clipped_median(d: LogNormalClipped) -> float:
+    """Median of exp(N(mu, sigma)) clipped to [min, max]: clipping moves no mass across it.
+
+    >>> round(lognormal_clipped_median(LogNormalClipped(4.5, 1.2, 1, 5000)), 3)
+    90.017
+    """
+    return min(max(math.exp(d.mu), d.min), d.max)
+
+
+def lognormal_clipped_mean(d: LogNormalClipped) -> float:
+    """Mean of exp(N(mu, sigma)) clipped to [min, max], in closed form.
+
+    >>> round(lognormal_clipped_mean(LogNormalClipped(0.0, 1e-9, 0.5, 5.0)), 6)
+    1.0
+    """
+    mu, s = d.mu, d.sigma
+    lo = math.log(d.min) if d.min > 0 else -math.inf
+    hi = math.log(d.max)
+
+    def z(v: float) -> float:
+        return (v - mu) / s
+
+    below = _phi(z(lo)) if lo > -math.inf else 0.0
+    above = 1 - _phi(z(hi))
+    m = math.exp(mu + s * s / 2)
+    inside = m * (_phi(z(hi) - s) - (_phi(z(lo) - s) if lo > -math.inf else 0.0))
+    return d.min * below + d.max * above + inside
+
+
+def latency_cdf(spec: Spec, seconds: float) -> float:
+    """P(read latency < seconds) under the spec's mixture, normalised over read messages."""
+    lat = spec.reads.latency
+    total = lat.immediate.share + lat.near_term.share + lat.delayed.share
+    immediate = min(1.0, seconds / lat.immediate.max_seconds)
+    near = 1 - math.exp(-seconds / (lat.near_term.mean_minutes * 60))
+    delayed = (_phi((math.log(seconds / 60) - lat.delayed.mu) / lat.delayed.sigma)
+               if seconds > 0 else 0.0)
+    return (lat.immediate.share * immediate + lat.near_term.share * near
+            + lat.delayed.share * delayed) / total
+
+
+def spec_targets(spec: Spec, conversations: int) -> dict[str, float]:
+    """Every metric's expected value from the spec alone (band only for the heavy-room count)."""
+    mix, media, counts = spec.conversations.size_mix, spec.media, spec.messages.targets
+    body = spec.messages.per_conversation
+    cv = spec.time.interarrival_cv
+    out = {
+        "conversation_size.direct_share": mix.direct,
+        "conversation_size.small_group_share": mix.small_group,
+        "conversation_size.large_group_share": mix.large_group,
+        "messages_per_conversation.p50": body.median,
+        "messages_per_conversation.p95": body.p95,
+        "messages_per_conversation.p99": counts.p99,
+        "heavy_rooms.count": float(round(spec.messages.heavy_rooms.share * conversations)),
+        "heavy_rooms.traffic_share": counts.heavy_traffic_share,
+        "content_length.mean": lognormal_clipped_mean(spec.content.length),
+        "content_length.median": lognormal_clipped_median(spec.content.length),
+        "media.ratio": 1 - media.attachments_per_message.none,
+        "time.hourly_peak_to_trough": spec.time.diurnal_peak_to_trough,
+        "time.weekday_to_weekend": spec.time.weekday_to_weekend,
+        "burstiness.interarrival_cv": cv,
+        "burstiness.goh_barabasi": (cv - 1) / (cv + 1),
+        "reads.delivery_rate": spec.reads.delivery_rate,
+        "reads.read_rate": spec.reads.read_rate,
+        "read_latency.immediate_share": latency_cdf(spec, 30),
+        "read_latency.within_1h_share": latency_cdf(spec, 3600),
+        "read_latency.over_6h_share": 1 - latency_cdf(spec, 6 * 3600),
+    }
+    for kind in ("image", "video", "document", "audio"):
+        out[f"attachment_type.{kind}_share"] = getattr(media.type_mix, kind)
+        out[f"attachment_size_kb.{kind}_median"] = lognormal_clipped_median(
+            getattr(media.size_kb, kind))
+    return out
+
+
+def parse_feasibility(raw: Any, where: str = "feasibility.json") -> dict[str, dict[str, Any]]:
+    """Validate ``{"targets": [{metric, target, achievable, feasible, reason}]}`` by metric."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("targets"), list):
+        raise InputError(f"{where}: expected an object with a 'targets' list")
+    out: dict[str, dict[str, Any]] = {}
+    for i, t in enumerate(raw["targets"]):
+        ok = (isinstance(t, dict) and isinstance(t.get("metric"), str)
+              and isinstance(t.get("feasible"), bool)
+              and isinstance(t.get("achievable"), int | float)
+              and not isinstance(t.get("achievable"), bool))
+        if not ok:
+            raise InputError(f"{where}: targets[{i}] needs metric (str), feasible (bool) "
+                             "and achievable (number)")
+        out[t["metric"]] = t
+    return out
+
+
+def resolve_targets(spec: Spec, conversations: int,
+                    feasibility: dict[str, dict[str, Any]] | None = None,
+                    override: dict[str, float] | None = None) -> dict[str, Target]:
+    """The target of every metric: override, else achievable-if-infeasible, else the spec."""
+    unknown = sorted(set(override or {}) - set(METRICS))
+    if unknown:
+        raise InputError(f"targets override names unknown metrics: {', '.join(unknown)}")
+    derived = spec_targets(spec, conversations)
+    out: dict[str, Target] = {}
+    for metric, level in LEVEL.items():
+        value = derived[metric]
+        f = (feasibility or {}).get(metric)
+        if override and metric in override:
+            out[metric] = Target(metric, float(override[metric]), level, "override", value)
+        elif f is not None and not f["feasible"]:
+            out[metric] = Target(metric, float(f["achievable"]), level, "feasibility", value,
+                                 infeasible=True, reason=str(f.get("reason", "")))
+        else:
+            out[metric] = Target(metric, value, level, "spec", value)
+    return out

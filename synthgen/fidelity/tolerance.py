@@ -1,0 +1,160 @@
+"""Tolerance bands, severity and the GO / NO-GO rule of the fidelity gate (DESIGN section 7).
+
+Every distribution metric declares a tolerance level: ``strict`` (5%), ``normal`` (15%) or
+``relaxed`` (30%) relative deviation from its target. ``--tolerance`` scales all of them at
+once: ``normal`` keeps the declared bands (x1), ``strict`` multiplies them by 1/3 (normal's
+15% becomes strict's 5%), ``relaxed`` by 2 (15% becomes 30%), and a number is the factor
+itself. A deviation beyond the band is a warning, beyond twice the band a critical.
+
+Share metrics measured over few observations (a tiny band has a few hundred conversations)
+also get a sampling allowance: the band is never narrower than three binomial standard
+errors of the share, so the gate judges the generator, not the luck of a small sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from synthgen.errors import InputError
+
+LEVELS: dict[str, float] = {"strict": 0.05, "normal": 0.15, "relaxed": 0.30}
+"""Declared tolerance levels: relative deviation allowed from the target."""
+
+SCALES: dict[str, float] = {"strict": 1 / 3, "normal": 1.0, "relaxed": 2.0}
+"""What ``--tolerance <name>`` multiplies every declared band by."""
+
+NOISE_SIGMAS = 3.0
+"""A share's band is at least this many binomial standard errors (relative to the target)."""
+
+MAX_WARNINGS = 3
+"""More warnings than this is NO-GO."""
+
+OK, WARNING, CRITICAL, FAILED = "ok", "warning", "critical", "failed"
+SEVERITIES = (OK, WARNING, CRITICAL, FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """The ``--tolerance`` choice: a name (or ``factor``) and the scale it applies."""
+
+    name: str
+    scale: float
+
+
+def parse_tolerance(value: str | float) -> Tolerance:
+    """Read ``strict|normal|relaxed|<factor>``; InputError for anything else.
+
+    >>> parse_tolerance("relaxed")
+    Tolerance(name='relaxed', scale=2.0)
+    >>> parse_tolerance("1.5")
+    Tolerance(name='factor', scale=1.5)
+    """
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in SCALES:
+            return Tolerance(key, SCALES[key])
+        try:
+            factor = float(key)
+        except ValueError:
+            raise InputError(f"--tolerance must be strict, normal, relaxed or a positive "
+                             f"number, got {value!r}") from None
+    else:
+        factor = float(value)
+    if not math.isfinite(factor) or factor <= 0:
+        raise InputError(f"--tolerance factor must be a positive number, got {value!r}")
+    return Tolerance("factor", factor)
+
+
+def band_for(level: str, scale: float, noise_rel: float = 0.0) -> float:
+    """Relative band of a metric: its declared level times the scale, widened to the noise floor.
+
+    >>> band_for("normal", 1.0)
+    0.15
+    >>> round(band_for("strict", 2.0), 6)
+    0.1
+    >>> band_for("strict", 1.0, noise_rel=0.1)
+    0.30000000000000004
+    """
+    return max(LEVELS[level] * scale, NOISE_SIGMAS * noise_rel)
+
+
+def share_noise(target: float, n: int) -> float:
+    """Relative binomial standard error of a share ``target`` observed over ``n`` trials.
+
+    >>> round(share_noise(0.5, 100), 6)
+    0.1
+    >>> share_noise(0.0, 100), share_noise(0.5, 0)
+    (0.0, 0.0)
+    """
+    if n <= 0 or target <= 0 or target >= 1:
+        return 0.0
+    return math.sqrt(target * (1 - target) / n) / target
+
+
+def deviation(target: float, achieved: float) -> float:
+    """Relative deviation ``|achieved - target| / |target|`` (absolute when the target is 0).
+
+    >>> deviation(0.15, 0.18)
+    0.19999999999999993
+    >>> deviation(0.0, 0.02)
+    0.02
+    """
+    if not math.isfinite(achieved):
+        return math.inf
+    if target == 0:
+        return abs(achieved)
+    return abs(achieved - target) / abs(target)
+
+
+def severity(dev: float, band: float) -> str:
+    """``critical`` beyond twice the band, ``warning`` beyond the band, else ``ok``.
+
+    >>> severity(0.10, 0.15), severity(0.20, 0.15), severity(0.31, 0.15)
+    ('ok', 'warning', 'critical')
+    """
+    if dev > 2 * band:
+        return CRITICAL
+    if dev > band:
+        return WARNING
+    return OK
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's verdict and why."""
+
+    go: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return "GO" if self.go else "NO-GO"
+
+
+def decide(results: Iterable[tuple[str, str, str]]) -> Decision:
+    """Apply the rule to ``(name, kind, severity)`` triples.
+
+    NO-GO on any critical distribution check, any failed integrity or PII check, or more
+    than MAX_WARNINGS warnings.
+
+    >>> decide([("a", "distribution", "ok")]).label
+    'GO'
+    >>> decide([("fk", "integrity", "failed")]).reasons
+    ('integrity check failed: fk',)
+    """
+    items = list(results)
+    failed = [n for n, _, s in items if s == FAILED]
+    critical = [n for n, _, s in items if s == CRITICAL]
+    warnings = [n for n, _, s in items if s == WARNING]
+    reasons: list[str] = []
+    for name, kind, sev in items:
+        if sev == FAILED:
+            reasons.append(f"{kind} check failed: {name}")
+    reasons += [f"critical deviation: {n}" for n in critical]
+    if len(warnings) > MAX_WARNINGS:
+        reasons.append(f"{len(warnings)} warnings (more than {MAX_WARNINGS}): "
+                       + ", ".join(warnings))
+    return Decision(go=not (failed or critical or len(warnings) > MAX_WARNINGS),
+                    reasons=tuple(reasons))

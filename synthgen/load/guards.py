@@ -1,0 +1,87 @@
+"""Safety before any write: not production, a marked synthgen target, the right schema.
+
+A database becomes a synthgen target when synthgen writes its marker (schema ``_synthgen``,
+table ``marker``) at the first load. A first load into a database that already holds user
+tables needs ``force``: it may be somebody's real database. Every refusal is a
+``TargetRefused`` (exit 3) with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from synthgen.errors import TargetRefused
+from synthgen.load.connect import Target, execute
+from synthgen.load.ledger import META_SCHEMA, meta_sql
+from synthgen.pgsql import qualified
+
+if TYPE_CHECKING:
+    from adbc_driver_postgresql.dbapi import Connection
+
+ENV_VARS = ("SYNTHGEN_ENV", "APP_ENV", "NODE_ENV")
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", META_SCHEMA)
+
+
+def refuse_production(environ: dict[str, str] | None = None) -> None:
+    """TargetRefused when any of SYNTHGEN_ENV / APP_ENV / NODE_ENV says production."""
+    env = os.environ if environ is None else environ
+    for var in ENV_VARS:
+        value = env.get(var, "").strip().lower()
+        if value in {"production", "prod"}:
+            raise TargetRefused(f"{var}={env[var]} says this is production: synthgen never "
+                                "writes to production. Unset it to target a test database.")
+
+
+def is_marked(conn: Connection) -> bool:
+    """True when the database carries the synthgen marker."""
+    rows = execute(conn, "SELECT to_regclass($1) IS NOT NULL", (f"{META_SCHEMA}.marker",))
+    if not rows[0][0]:
+        conn.rollback()
+        return False
+    n = execute(conn, f"SELECT count(*) FROM {qualified(META_SCHEMA, 'marker')}")[0][0]
+    conn.rollback()
+    return int(n) > 0
+
+
+def user_tables(conn: Connection, limit: int = 5) -> list[str]:
+    """A few user tables (schema.table) outside system schemas and synthgen's own."""
+    rows = execute(conn, "SELECT n.nspname || '.' || c.relname FROM pg_class c "
+                         "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE c.relkind IN ('r', 'p') AND n.nspname <> ALL($1) "
+                         "AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1 LIMIT $2",
+                   (list(_SYSTEM_SCHEMAS), limit))
+    conn.rollback()
+    return [str(r[0]) for r in rows]
+
+
+def mark(conn: Connection, target: Target, note: str = "marked at first load") -> None:
+    """Write the marker (and the bookkeeping tables); committed at once."""
+    from synthgen import __version__
+
+    for sql in meta_sql():
+        execute(conn, sql)
+    if not int(execute(conn, f"SELECT count(*) FROM {qualified(META_SCHEMA, 'marker')}")[0][0]):
+        execute(conn, f"INSERT INTO {qualified(META_SCHEMA, 'marker')} "
+                      "(database, synthgen_version, note) VALUES ($1, $2, $3)",
+                (target.database, __version__, note))
+    conn.commit()
+
+
+def check_target(conn: Connection, target: Target, *, force: bool) -> None:
+    """Refuse an unmarked database unless it is empty or ``force``; mark it otherwise."""
+    refuse_production()
+    if is_marked(conn):
+        for sql in meta_sql():  # older markers may predate a bookkeeping table
+            execute(conn, sql)
+        conn.commit()
+        return
+    existing = user_tables(conn)
+    if existing and not force:
+        shown = ", ".join(existing)
+        raise TargetRefused(
+            f"database {target.database!r} on {target.dsn_redacted} is not marked as a synthgen "
+            f"target and already holds tables ({shown}{', ...' if len(existing) >= 5 else ''}). "
+            "If it really is a disposable test database, load once with --force to mark it.")
+    mark(conn, target, "marked at first load" + (" (forced, database was not empty)"
+                                                 if existing else ""))

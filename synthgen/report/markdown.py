@@ -1,0 +1,118 @@
+"""report.md: the run in Markdown, for pasting into a design review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fmt(x: Any) -> str:
+    """A number for a table cell: compact, '-' for missing.
+
+    >>> fmt(None), fmt(0.1234567), fmt(12345.6), fmt(3)
+    ('-', '0.1235', '12,346', '3')
+    """
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if x != 0 and abs(x) < 1e-3:
+            return f"{x:.3g}"
+        return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return str(x)
+
+
+def pct(x: float | None, signed: bool = False) -> str:
+    """A share as a percentage ('-' for missing)."""
+    return "-" if x is None else (f"{x:+.1%}" if signed else f"{x:.1%}")
+
+
+def mib(n: int | None) -> str:
+    return "-" if n is None else f"{n / 2**20:,.2f} MiB"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    return out + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+
+
+def fidelity_rows(checks: list[dict[str, Any]]) -> list[list[str]]:
+    """Distribution checks, then the integrity/PII checks that did not pass."""
+    rows = []
+    for c in checks:
+        if c["kind"] == "distribution":
+            name = c["name"] + (" (infeasible → achievable)" if c["infeasible"] else "")
+            rows.append([name, fmt(c["target"]), fmt(c["achieved"]), pct(c["deviation"]),
+                         pct(c["band"]), c["severity"]])
+        elif c["severity"] != "ok":
+            rows.append([f"{c['kind']}: {c['name']}", "0", fmt(c["achieved"]), "-", "-",
+                         c["severity"]])
+    return rows
+
+
+def case_rows(cases: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per query × parameter set."""
+    return [[c["query"], c["param_set"], f"{c['pre']['p50']:.3f}", f"{c['pre']['p95']:.3f}",
+             f"{c['post']['p50']:.3f}", f"{c['post']['p95']:.3f}", pct(c["change"], True),
+             c["class"], f"{c['sorts']['pre']}→{c['sorts']['post']}",
+             "yes" if c["plan"]["changed"] else "no"] for c in cases]
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """The whole report as Markdown."""
+    g1, g2 = doc["gates"]["fidelity"], doc["gates"]["indexes"]
+    out = [f"# synthgen run: {doc['decision']}", "",
+           f"- band **{doc['band']}**, seed `{doc['seed']}`, spec `{doc['spec_hash']}`, "
+           f"synthgen {doc['versions']['synthgen']}",
+           f"- gate 1 (fidelity): **{g1['decision'] if g1 else 'not reached'}**",
+           f"- gate 2 (indexes): **{g2['decision'] if g2 else 'not reached'}**"]
+    if doc.get("target"):
+        t = doc["target"]
+        out.append(f"- target: `{t['dsn']}` schema `{t['schema']}`"
+                   + (" (embedded server)" if t.get("embedded") else ""))
+    if doc.get("error"):
+        out.append(f"- **error:** {doc['error']}")
+    if doc["counts"]:
+        out.append("- rows: " + ", ".join(f"{k} {v:,}" for k, v in doc["counts"].items()))
+    out += ["", "## Stages", ""]
+    out += _table(["stage", "status", "seconds", "note"],
+                  [[s["name"], s["status"], f"{s['seconds']:.1f}", s.get("note", "")]
+                   for s in doc["stages"]])
+    if g1:
+        out += ["", f"## Gate 1: fidelity — {g1['decision']}", ""]
+        out += [f"- {r}" for r in g1["reasons"]] + ([""] if g1["reasons"] else [])
+        s = g1["summary"]
+        out += [f"{s['checks']} checks: {s['ok']} ok, {s['warning']} warning(s), "
+                f"{s['critical']} critical, {s['failed']} failed (tolerance "
+                f"{g1['tolerance']['name']}). Integrity and PII checks that passed are not "
+                "listed.", ""]
+        out += _table(["metric", "target", "achieved", "deviation", "band", "verdict"],
+                      fidelity_rows(g1["checks"]))
+    if g2:
+        out += ["", f"## Gate 2: indexes — {g2['decision']}", ""]
+        out += [f"- {r}" for r in g2["reasons"]]
+        cnt = g2["counts"]
+        out += ["", f"{cnt['improved']} improved, {cnt['degraded']} degraded, "
+                    f"{cnt['unchanged']} unchanged; times in ms (server-measured EXPLAIN "
+                    "ANALYZE, p50/p95 over the runs).", ""]
+        out += _table(["query", "params", "pre p50", "pre p95", "post p50", "post p95",
+                       "change", "class", "sorts", "plan changed"], case_rows(g2["cases"]))
+        if g2["new_indexes"]:
+            out += ["", "### New indexes", ""]
+            out += _table(["index", "columns", "size", "verdict", "credited", "why"],
+                          [[i["index"], i["columns"], mib(i["size_bytes"]), i["verdict"],
+                            "yes" if i["credited"] else "no", i["why"] or "-"]
+                           for i in g2["new_indexes"]])
+            redundant = [i for i in g2["new_indexes"] if i["verdict"] == "redundant"]
+            if redundant:
+                out += ["", "**Redundancy:** " + " ".join(
+                    f"`{i['index']}` is redundant with `{i['existing']}`." for i in redundant)]
+        if g2["hints"]:
+            out += ["", "### Hints", ""] + [f"- {h}" for h in g2["hints"]]
+    idx = doc.get("indexes")
+    if idx and idx["sizes"]:
+        out += ["", "## Index sizes (after the change)", ""]
+        out += _table(["index", "table", "size", "new"],
+                      [[i["name"], i["table"], mib(i["size_bytes"]), "yes" if i["new"] else ""]
+                       for i in sorted(idx["sizes"], key=lambda i: (i["table"], i["name"]))])
+    if idx and idx.get("finish"):
+        out += ["", f"Afterwards: {idx['finish'].get('action')} — {idx['finish'].get('note', '')}"]
+    return "\n".join(out) + "\n"

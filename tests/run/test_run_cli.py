@@ -1,0 +1,112 @@
+"""`synthgen run` without a database: bad input, an existing dataset, a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from synthgen.cli import app
+from synthgen.pipeline import default_seed
+from tests.run.conftest import INDEXES, ROOT
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--keep", "--teardown"], "exclude each other"),
+    (["--band", "nope"], "unknown band"),
+    (["--tolerance", "loose"], "tolerance"),
+    (["--indexes", "no/such.sql"], "index file not found"),
+])
+def test_bad_input_is_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    argv = ["run", "--band", "ci", "--out", str(tmp_path / "ci"), *args]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_complete_dataset_needs_resume_or_force(tmp_path: Path) -> None:
+    from synthgen.generate import generate_dataset
+
+    out = tmp_path / "ci"
+    generate_dataset(out, "ci", "cli_existing", workers=1)
+    result = CliRunner().invoke(app, ["run", "--band", "ci", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--resume" in result.output
+    assert "--force" in result.output
+    other = CliRunner().invoke(app, ["run", "--band", "ci", "--out", str(out), "--resume",
+                                     "--seed", "another"])
+    assert other.exit_code == 2
+    assert "cli_existing" in other.output
+
+
+def test_default_seed_names_band_and_day() -> None:
+    import datetime as dt
+
+    seed = default_seed("dev", dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+    assert seed.startswith("dev_20261124_")
+    assert len(seed) == len("dev_20261124_") + 6
+    assert default_seed("dev") != default_seed("dev")
+
+
+def test_missing_seed_is_generated_and_announced(tmp_path: Path) -> None:
+    from synthgen.pipeline import Events, Run, RunOptions
+
+    notes: list[str] = []
+    run = Run(RunOptions(band="ci", out=tmp_path / "ci", indexes=INDEXES),
+              Events(note=notes.append))
+    status, note = run.spec_check()
+    assert status == "done"
+    assert run.seed.startswith("ci_")
+    assert notes == [f"seed: {run.seed}  (generated; pass --seed to choose it)"]
+    assert "infeasible" in note or "feasible" in note
+
+
+def test_subprocess_run_stops_at_gate_1_with_exit_1(tmp_path: Path,
+                                                    unmeetable_spec: Path) -> None:
+    out = tmp_path / "ci"
+    env = {**os.environ, "NO_COLOR": "1"}
+    # no database is touched: gate 1 stops the run before the load (the DSN is never used)
+    proc = subprocess.run([sys.executable, "-m", "synthgen", "run", "--band", "ci", "--out",
+                           str(out), "--spec", str(unmeetable_spec), "--workers", "1",
+                           "--seed", "run_bad",
+                           "--indexes", str(INDEXES),
+                           "--dsn", "postgresql://nobody@127.0.0.1:1/none", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+                          check=False)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["decision"] == "NO-GO"
+    assert doc["gates"]["indexes"] is None
+    assert doc["seed"] == "run_bad" == json.loads((out / "report.json").read_text())["seed"]
+    assert "[ 3/10] validate" in proc.stderr  # stage lines go to stderr with --json
+    assert (out / "report.html").is_file()
+    assert (out / "report.md").is_file()
+
+
+def test_unreachable_database_is_exit_3_with_a_report(tmp_path: Path) -> None:
+    out = tmp_path / "ci"
+    # an interrupted generation left its seed behind (and a partial file, no manifest)
+    (out / "messages" / "part=00000").mkdir(parents=True)
+    (out / "messages" / "part=00000" / ".data.parquet.tmp").write_bytes(b"partial")
+    (out / ".run-seed").write_text("run_e2e\n")
+    result = CliRunner().invoke(app, ["run", "--band", "ci", "--resume", "--workers",
+                                      "1", "--out", str(out), "--indexes", str(INDEXES),
+                                      "--dsn", "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert result.exit_code == 3, result.output
+    assert "run_e2e  (of the interrupted generation)" in result.output
+    assert (out / "seed.txt").read_text().strip() == "run_e2e"
+    assert not (out / ".run-seed").exists()
+    assert "secret" not in result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["status"] == "failed"
+    assert report["error"].startswith("load: ")
+    assert "secret" not in (out / "report.json").read_text()
+    status = {s["name"]: s["status"] for s in report["stages"]}
+    assert status["validate"] == "done"
+    assert status["load"] == "failed"
+    assert status["compare"] == "not-run"
