@@ -84,6 +84,7 @@ def test_teardown_asks_then_drops_only_what_synthgen_created(workdir: Path) -> N
     dsn = embedded.ensure_server(workdir / ".synthgen" / "pg")
     pg_exec(dsn, "CREATE TABLE public.keep_me (x int)")
     runner = CliRunner()
+    before = Path.cwd()
     os.chdir(workdir)  # the embedded default lives under the working directory
     try:
         refused = runner.invoke(app, ["teardown"], input="n\n")
@@ -100,7 +101,7 @@ def test_teardown_asks_then_drops_only_what_synthgen_created(workdir: Path) -> N
         done = runner.invoke(app, ["teardown", "--yes"])
         assert done.exit_code == 0, done.output
     finally:
-        os.chdir(Path(__file__).parent)
+        os.chdir(before)  # later tests resolve repo-relative defaults from the working directory
     assert pg_exec(dsn, "SELECT to_regnamespace('perf_synthetic') IS NULL, "
                         "to_regclass('public.keep_me') IS NOT NULL, "
                         "to_regclass('_synthgen.marker') IS NOT NULL") == [(True, True, True)]
