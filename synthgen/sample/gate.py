@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from synthgen.errors import GateFailed
@@ -117,18 +116,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _WORD = re.compile(r"[A-Za-z]+")
 
 
-@cache
 def person_names() -> frozenset[str]:
-    """Lower-cased first and last names: the shared list, or our own small fallback."""
-    shared = Path(__file__).resolve().parent.parent / "data" / "person_names.txt"
-    if shared.is_file():
-        names = {w.strip().lower() for w in shared.read_text().splitlines()
-                 if w.strip() and not w.startswith("#")}
-        if names:
-            return frozenset(names)
-    from synthgen.sample.names import NAMES
+    """Lower-cased first and last names: the list the generator and the fidelity gate use."""
+    from synthgen.errors import EnvironmentProblem
+    from synthgen.text import person_names as shared
 
-    return frozenset(n.lower() for n in NAMES)
+    names = shared()
+    if not names:  # shipped as package data; without it the scan would pass everything
+        raise EnvironmentProblem("synthgen/data/person_names.txt is missing: reinstall synthgen")
+    return names
 
 
 def _label_words() -> frozenset[str]:
