@@ -8,27 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from synthgen.errors import GateFailed, InputError
+from synthgen.errors import GateFailed
 
 
 def against_targets(path: Path) -> dict[str, float]:
     """Targets from a production shape-metrics export (``synthgen sample`` output)."""
-    try:
-        from synthgen.calibrate import fidelity_targets
-    except ImportError:
-        raise InputError("--against needs synthgen.calibrate.fidelity_targets, which this "
-                         "build does not have yet") from None
-    try:
-        metrics = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"--against file not found: {path}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"--against file {path} is not valid JSON: line {e.lineno}: "
-                         f"{e.msg}") from None
-    if not isinstance(metrics, dict):
-        raise InputError(f"--against file {path}: expected a JSON object of shape metrics")
-    targets: dict[str, float] = fidelity_targets(metrics)
-    return targets
+    from synthgen.calibrate import fidelity_targets
+    from synthgen.calibrate.reader import load_metrics
+
+    return fidelity_targets(load_metrics(path))
 
 
 def register(app: typer.Typer) -> None:

@@ -67,7 +67,8 @@ def _bad_json(tmp: Path) -> list[str]:
     ("bad tolerance", "--tolerance"),
     ("missing spec", "spec file not found"),
     ("malformed spec", "not valid JSON"),
-    ("missing --against", "--against file not found"),
+    ("missing --against", "shape metrics file not found"),
+    ("--against not an export", "is not a synthgen shape-metrics export"),
 ])
 def test_bad_input_exits_2(case: str, message: str, tiny_copy: Path, tmp_path: Path) -> None:
     target, extra = str(tiny_copy), []
@@ -83,6 +84,9 @@ def test_bad_input_exits_2(case: str, message: str, tiny_copy: Path, tmp_path: P
         extra = _bad_json(tmp_path)
     elif case == "missing --against":
         extra = ["--against", str(tmp_path / "shape.json")]
+    elif case == "--against not an export":
+        (tmp_path / "other.json").write_text(json.dumps({"format": "x"}))
+        extra = ["--against", str(tmp_path / "other.json")]
     result = runner.invoke(app, ["validate", target, *extra])
     assert result.exit_code == 2, result.output
     assert message in result.stderr
@@ -101,10 +105,11 @@ def test_against_uses_production_targets(ci_dataset: Path, tmp_path: Path,
 
     monkeypatch.setattr(synthgen.calibrate, "fidelity_targets", fake)
     shape = tmp_path / "shape-metrics.json"
-    shape.write_text(json.dumps({"format": "x"}))
+    export = {"format": "synthgen.shape-metrics", "metrics": {}}
+    shape.write_text(json.dumps(export))
     result = runner.invoke(app, ["validate", str(ci_dataset), "--against", str(shape),
                                  "--json", "--out", str(tmp_path / "f.json")])
-    assert seen == [{"format": "x"}]
+    assert seen == [export]
     assert result.exit_code == 1
     media = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "media.ratio")
     assert (media["target"], media["source"], media["severity"]) == (0.4, "override", "critical")
