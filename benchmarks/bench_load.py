@@ -48,8 +48,8 @@ def reference(dsn: str, root: Path) -> dict[str, dict[str, float]]:
     import pyarrow.dataset as pads
 
     from synthgen.dataset import read_manifest
-    from synthgen.load.connect import connect, execute
-    from synthgen.pgsql import quote_ident
+    from synthgen.pg.connect import connect, execute
+    from synthgen.pg.sql import quote_ident
 
     manifest = read_manifest(root)
     conn = connect(dsn)
@@ -97,11 +97,12 @@ def main() -> int:
     p.add_argument("--keep", action="store_true", help="keep the last loaded schema")
     args = p.parse_args()
 
-    from synthgen.load import embedded, load_dataset
-    from synthgen.load.connect import connect, inspect_target
-    from synthgen.load.guards import check_target
     from synthgen.load.schema_ops import drop_schema
-    from synthgen.pgsql import redact_dsn
+    from synthgen.pg import load_dataset
+    from synthgen.pg import server as embedded
+    from synthgen.pg.connect import connect, inspect_target
+    from synthgen.pg.guards import check_target
+    from synthgen.pg.sql import redact_dsn
 
     root = ensure_dataset(args)
     dsn = args.dsn or embedded.ensure_server()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synthgen.pgsql import qualified, quote_ident
+from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import ENUMS, TABLES
 
 

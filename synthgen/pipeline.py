@@ -113,9 +113,9 @@ class Run:
 
     def spec_check(self) -> tuple[str, str]:
         from synthgen.dataset import is_complete, read_manifest
-        from synthgen.feasibility import check_plan, disk_warning, estimate_bytes
         from synthgen.generate import resolve
-        from synthgen.plan import cached_plan
+        from synthgen.generate.feasibility import check_plan, disk_warning, estimate_bytes
+        from synthgen.generate.plan import cached_plan
         from synthgen.spec import spec_hash
 
         band, spec = resolve(self.o.band, self.o.spec)
@@ -205,13 +205,13 @@ class Run:
 
     def _target(self) -> str:
         if self.dsn is None:
-            from synthgen.load import ensure_server
+            from synthgen.pg.server import ensure_server
 
             self.dsn = self.o.dsn or ensure_server()
         return self.dsn
 
     def _target_key(self) -> dict[str, Any]:
-        from synthgen.pgsql import redact_dsn
+        from synthgen.pg.sql import redact_dsn
 
         return {"dsn": redact_dsn(self._target()), "schema": self.o.schema, "seed": self.seed}
 
@@ -319,7 +319,7 @@ class Run:
     # -- the report -------------------------------------------------------------------------
 
     def options_json(self) -> dict[str, Any]:
-        from synthgen.pgsql import redact_dsn
+        from synthgen.pg.sql import redact_dsn
 
         opts = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.o).items()}
         opts["dsn"] = redact_dsn(self.o.dsn) if self.o.dsn else None
@@ -328,7 +328,7 @@ class Run:
 
     def write_report(self, with_plots: bool) -> dict[str, Path]:
         from synthgen.dataset import is_complete
-        from synthgen.pgsql import redact_dsn
+        from synthgen.pg.sql import redact_dsn
         from synthgen.report import model
 
         if not is_complete(self.out):

@@ -14,8 +14,8 @@ def ledger_complete(dsn: str, schema: str, manifest: Manifest) -> bool:
     The loader's own ledger decides: the schema record names this dataset, every table's
     committed rows equal the manifest's, and the post-load step is recorded.
     """
-    from synthgen.load.connect import connect
     from synthgen.load.ledger import get_schema_record, read_done
+    from synthgen.pg.connect import connect
 
     conn = connect(dsn)
     try:

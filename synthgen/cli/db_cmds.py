@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def db_start(data_dir: DataDir = None) -> None:
         """Start (initialising on first use) the embedded server; print its DSN."""
-        from synthgen.load import embedded
+        from synthgen.pg import server as embedded
 
         dsn = embedded.ensure_server(data_dir)
         print(dsn)
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def db_stop(data_dir: DataDir = None) -> None:
         """Stop the embedded server (its data stays)."""
-        from synthgen.load import embedded
+        from synthgen.pg import server as embedded
 
         print("stopped" if embedded.stop_server(data_dir) else "not running")
 
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
                   as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
                   ) -> None:
         """Is the embedded server initialised and running, and where."""
-        from synthgen.load import embedded
+        from synthgen.pg import server as embedded
 
         st = embedded.status(data_dir)
         if as_json:
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def db_url(data_dir: DataDir = None) -> None:
         """Print the embedded server's DSN (starting it if down): psql "$(synthgen db url)"."""
-        from synthgen.load import embedded
+        from synthgen.pg import server as embedded
 
         if not embedded.status(data_dir).running:
             print("embedded server was not running; starting it", file=sys.stderr)

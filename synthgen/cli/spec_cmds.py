@@ -34,9 +34,9 @@ def check(
     Exit 0 when every target is feasible, 1 when some are not (achievable values shown),
     2 on a malformed spec or band.
     """
-    from synthgen.feasibility import check_plan, disk_warning, estimate_bytes
     from synthgen.generate import resolve
-    from synthgen.plan import build_plan
+    from synthgen.generate.feasibility import check_plan, disk_warning, estimate_bytes
+    from synthgen.generate.plan import build_plan
 
     b, s = resolve(band, spec)
     try:

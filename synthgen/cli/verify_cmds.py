@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
             "--out", help="Baseline file (default baseline-LABEL.json).")] = None,
     ) -> None:
         """Measure the hot queries with EXPLAIN (ANALYZE, BUFFERS) and write a baseline JSON."""
-        from synthgen.pgsql import check_schema_name, redact_dsn
+        from synthgen.pg.sql import check_schema_name, redact_dsn
         from synthgen.verify import baseline, load_baseline, save_baseline
         from synthgen.verify.db import resolve_dsn
 
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     def _run(kind: str, file: Path, dsn: str | None, schema: str, as_json: bool) -> None:
-        from synthgen.pgsql import check_schema_name, redact_dsn
+        from synthgen.pg.sql import check_schema_name, redact_dsn
         from synthgen.verify import apply_indexes, rollback_indexes
         from synthgen.verify.db import resolve_dsn
 

@@ -1,8 +1,7 @@
 """Load a dataset into PostgreSQL over ADBC bulk ingest (DESIGN §8).
 
-``load_dataset`` is the library entry point the ``run`` pipeline uses; ``embedded`` manages
-the PostgreSQL server synthgen starts when no DSN is given.
+``load_dataset`` is the library entry point the ``run`` pipeline uses. The server, the
+connection and the safety guards it relies on live in ``synthgen.pg``.
 """
 
-from synthgen.load.embedded import ensure_server as ensure_server
 from synthgen.load.loader import load_dataset as load_dataset

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from synthgen.errors import DatasetError, SynthgenError
 from synthgen.load.ledger import Unit, record_unit
-from synthgen.pgsql import quote_ident
+from synthgen.pg.sql import quote_ident
 from synthgen.schema import TABLES, arrow_schema
 
 if TYPE_CHECKING:

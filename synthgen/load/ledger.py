@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from synthgen.dataset import Manifest
-from synthgen.load.connect import connect, execute
-from synthgen.pgsql import qualified, quote_ident
+from synthgen.pg.connect import connect, execute
+from synthgen.pg.sql import qualified, quote_ident
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection

@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthgen.dataset import FileEntry, Manifest, read_manifest
 from synthgen.errors import DatasetError, InputError, SynthgenError
-from synthgen.load import embedded, ingest
-from synthgen.load.connect import connect, driver_errors, execute, inspect_target, scrub
-from synthgen.load.guards import check_target, refuse_production
+from synthgen.load import ingest
 from synthgen.load.ledger import (
     Done,
     SchemaRecord,
@@ -39,7 +37,10 @@ from synthgen.load.post_load import post_load, vacuum_analyze
 from synthgen.load.prefetch import Prefetch
 from synthgen.load.progress import Progress
 from synthgen.load.schema_ops import prepare
-from synthgen.pgsql import check_schema_name, qualified, redact_dsn
+from synthgen.pg import server as embedded
+from synthgen.pg.connect import connect, driver_errors, execute, inspect_target, scrub
+from synthgen.pg.guards import check_target, refuse_production
+from synthgen.pg.sql import check_schema_name, qualified, redact_dsn
 from synthgen.schema import TABLE_NAMES
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from synthgen import ddl
-from synthgen.load.connect import connect, execute, execute_autocommit
-from synthgen.pgsql import qualified, quote_ident
+from synthgen.pg.connect import connect, execute, execute_autocommit
+from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import TABLES
 
 MAINTENANCE_WORK_MEM = "512MB"

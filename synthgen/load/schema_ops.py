@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from synthgen import ddl
 from synthgen.errors import InputError, TargetRefused
-from synthgen.load.connect import execute
 from synthgen.load.ledger import (
     SchemaRecord,
     delete_schema_record,
@@ -20,7 +19,8 @@ from synthgen.load.ledger import (
     ledger_sql,
     put_schema_record,
 )
-from synthgen.pgsql import quote_ident
+from synthgen.pg.connect import execute
+from synthgen.pg.sql import quote_ident
 from synthgen.schema import ENUMS, TABLES
 
 if TYPE_CHECKING:

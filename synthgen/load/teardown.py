@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from synthgen.errors import EnvironmentProblem, TargetRefused
-from synthgen.load import embedded
-from synthgen.load.connect import Target, connect, driver_errors, execute, inspect_target
-from synthgen.load.guards import is_marked, refuse_production
 from synthgen.load.ledger import LEDGER_TABLE, META_SCHEMA, get_schema_record
 from synthgen.load.schema_ops import schema_exists
-from synthgen.pgsql import check_schema_name, qualified, quote_ident
+from synthgen.pg import server as embedded
+from synthgen.pg.connect import Target, connect, driver_errors, execute, inspect_target
+from synthgen.pg.guards import is_marked, refuse_production
+from synthgen.pg.sql import check_schema_name, qualified, quote_ident
 from synthgen.schema import ENUMS, TABLES
 
 

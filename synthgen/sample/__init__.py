@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.errors import InputError
-from synthgen.pgsql import check_schema_name
+from synthgen.pg.sql import check_schema_name
 
 __all__ = ["sample"]
 

@@ -119,7 +119,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 def person_names() -> frozenset[str]:
     """Lower-cased first and last names: the list the generator and the fidelity gate use."""
     from synthgen.errors import EnvironmentProblem
-    from synthgen.text import person_names as shared
+    from synthgen.generate.text import person_names as shared
 
     names = shared()
     if not names:  # shipped as package data; without it the scan would pass everything

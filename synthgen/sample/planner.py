@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from synthgen.pgsql import check_schema_name
+from synthgen.pg.sql import check_schema_name
 from synthgen.sample.privacy import sig
 from synthgen.sample.queries import run_rows
 from synthgen.schema import TABLE_NAMES

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import EnvironmentProblem
-from synthgen.pgsql import redact_dsn
+from synthgen.pg.sql import redact_dsn
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection

@@ -8,7 +8,7 @@ zone). Nothing here selects a value into the client: the CTEs only feed aggregat
 
 from __future__ import annotations
 
-from synthgen.pgsql import check_schema_name, qualified
+from synthgen.pg.sql import check_schema_name, qualified
 
 # The heavy-room floor is a public constant (the spec's default), never a data-derived value.
 HEAVY_ROOM_MIN_MESSAGES = 10_000

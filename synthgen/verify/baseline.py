@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.errors import InputError
-from synthgen.pgsql import check_schema_name, redact_dsn
+from synthgen.pg.sql import check_schema_name, redact_dsn
 from synthgen.verify import explain
 from synthgen.verify.catalogue import load_catalogue
 from synthgen.verify.db import connect, execute, resolve_dsn

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthgen.errors import InputError
-from synthgen.pgsql import check_schema_name, quote_ident
+from synthgen.pg.sql import check_schema_name, quote_ident
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "queries"
 PARAM_NAMES = ("conversation_id", "member_id", "user_id")

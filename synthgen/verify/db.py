@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import EnvironmentProblem
-from synthgen.pgsql import redact_dsn
+from synthgen.pg.sql import redact_dsn
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
@@ -23,7 +23,7 @@ def resolve_dsn(dsn: str | None) -> str:
     """The DSN to use: the given one, else the embedded server's (started when down)."""
     if dsn:
         return dsn
-    from synthgen.load.embedded import ensure_server
+    from synthgen.pg.server import ensure_server
 
     return ensure_server()
 

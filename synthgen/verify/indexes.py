@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import EnvironmentProblem, InputError
-from synthgen.pgsql import check_schema_name, quote_ident
+from synthgen.pg.sql import check_schema_name, quote_ident
 from synthgen.verify.db import connect, execute, first_line, resolve_dsn
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def _run_one(conn: Connection, schema: str, st: dict[str, Any],
 def run_file(dsn: str | None, schema: str, path: Path | str,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run an index file statement by statement; the per-statement report."""
-    from synthgen.load.guards import refuse_production
+    from synthgen.pg.guards import refuse_production
 
     refuse_production()
     stmts = parse_file(path, schema)

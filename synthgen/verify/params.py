@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from synthgen.pgsql import qualified
+from synthgen.pg.sql import qualified
 from synthgen.verify.db import execute
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from synthgen import distributions as d
-from synthgen.plan import allocate
+from synthgen.generate import distributions as d
+from synthgen.generate.plan import allocate
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from synthgen.dataset import FORMAT, FileEntry, Manifest
 from synthgen.errors import DatasetError
-from synthgen.load.connect import dsn_database
 from synthgen.load.ingest import conform, ingest_schema, slices
 from synthgen.load.ledger import Done
 from synthgen.load.loader import plan_streams
+from synthgen.pg.connect import dsn_database
 from synthgen.schema import arrow_schema
 from tests.load.builders import build_tables
 

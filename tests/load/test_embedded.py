@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from synthgen.cli import app
 from synthgen.dataset import Manifest
-from synthgen.load import embedded
+from synthgen.pg import server as embedded
 
 pytestmark = pytest.mark.db
 

@@ -12,7 +12,7 @@ from synthgen.cli import app
 from synthgen.dataset import Manifest
 from synthgen.errors import InputError, TargetRefused
 from synthgen.load import load_dataset
-from synthgen.pgsql import qualified
+from synthgen.pg.sql import qualified
 from synthgen.schema import TABLES
 from tests.fixtures.db import pg_exec
 

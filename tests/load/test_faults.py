@@ -22,7 +22,7 @@ from synthgen.dataset import Manifest, read_manifest
 from synthgen.errors import InputError, TargetRefused
 from synthgen.load import ingest, load_dataset
 from synthgen.load.ingest import LoadFailed
-from synthgen.pgsql import qualified, quote_ident
+from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import TABLES
 from tests.fixtures.db import pg_exec
 from tests.load.builders import build_tables, write_dataset
@@ -171,7 +171,7 @@ def unmarked_db(pg_dsn: str) -> Iterator[str]:
     if parts.scheme not in ("postgresql", "postgres"):
         pytest.skip("needs a URL DSN")
     name = f"synthgen_unmarked_{uuid.uuid4().hex[:8]}"
-    from synthgen.load.connect import execute_autocommit
+    from synthgen.pg.connect import execute_autocommit
 
     execute_autocommit(pg_dsn, [f"CREATE DATABASE {quote_ident(name)}"])
     dsn = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
@@ -237,7 +237,7 @@ def test_driver_keeps_ingest_inside_the_open_transaction(pg_dsn: str, fresh_sche
                                                          before: str) -> None:
     """Regression guard for the ADBC driver (arrow-adbc#4695: after a COPY-based read, 1.12
     ran the next transaction in autocommit, so rollback kept ingested rows)."""
-    from synthgen.load.connect import connect, execute
+    from synthgen.pg.connect import connect, execute
 
     pg_exec(pg_dsn, f"CREATE SCHEMA {quote_ident(fresh_schema)}")
     pg_exec(pg_dsn, f"CREATE TABLE {qualified(fresh_schema, 'probe')} (x int)")
@@ -289,7 +289,7 @@ def test_resume_finishes_an_interrupted_constraint_phase(
 
 def test_database_errors_become_exit_3_without_credentials(pg_dsn: str) -> None:
     from synthgen.errors import EnvironmentProblem
-    from synthgen.load.connect import connect, driver_errors, execute
+    from synthgen.pg.connect import connect, driver_errors, execute
 
     fake = pg_dsn.replace("postgres@", "postgres:hunter2@", 1)
     conn = connect(pg_dsn)

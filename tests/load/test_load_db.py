@@ -14,8 +14,8 @@ from synthgen import ddl
 from synthgen.dataset import Manifest, read_manifest
 from synthgen.errors import TargetRefused
 from synthgen.load import load_dataset
-from synthgen.load.connect import connect
-from synthgen.pgsql import qualified, quote_ident
+from synthgen.pg.connect import connect
+from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import TABLES
 from tests.fixtures.db import pg_exec
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from synthgen.pgsql import quote_ident
+from synthgen.pg.sql import quote_ident
 from tests.fixtures.db import pg_exec
 from tests.sample import production_db
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthgen.ddl import create_sql
-from synthgen.pgsql import quote_ident
+from synthgen.pg.sql import quote_ident
 
 FIRST = ("Jonathan", "Margaret", "Christopher", "Elizabeth", "Benjamin", "Catherine", "Alexander",
          "Samantha", "Nicholas", "Stephanie", "Gabriel", "Isabella", "Patrick", "Jacqueline",

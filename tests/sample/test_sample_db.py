@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from synthgen.errors import EnvironmentProblem
-from synthgen.pgsql import quote_ident
+from synthgen.pg.sql import quote_ident
 from synthgen.sample import sample
 from synthgen.sample.gate import check_export
 from synthgen.sample.queries import connect_readonly

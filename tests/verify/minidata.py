@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthgen import ddl
-from synthgen.pgsql import quote_ident
+from synthgen.pg.sql import quote_ident
 
 
 def build_sql(schema: str, *, users: int = 300, conversations: int = 400,

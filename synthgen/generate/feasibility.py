@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.plan import Plan
+from synthgen.generate.plan import Plan
 from synthgen.schema import TABLES
 
 FEASIBLE_WITHIN = 0.15

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from synthgen.errors import EnvironmentProblem
-from synthgen.pgsql import redact_dsn
+from synthgen.pg.sql import redact_dsn
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthgen.bands import Band
-from synthgen.distributions import (
+from synthgen.generate.distributions import (
     discrete_power_law,
     lognormal_from_median_p95,
     segment_ids,
@@ -24,9 +24,9 @@ from synthgen.distributions import (
     truncated_geometric,
     truncated_lognormal_counts,
 )
-from synthgen.seeding import rng
+from synthgen.generate.seeding import rng
+from synthgen.generate.timeline import epoch_ms
 from synthgen.spec_model import Spec
-from synthgen.timeline import epoch_ms
 
 DIRECT, SMALL, LARGE = 0, 1, 2
 TYPE_DM, TYPE_GROUP, TYPE_CHANNEL = 0, 1, 2

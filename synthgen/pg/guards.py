@@ -12,9 +12,9 @@ import os
 from typing import TYPE_CHECKING
 
 from synthgen.errors import TargetRefused
-from synthgen.load.connect import Target, execute
 from synthgen.load.ledger import META_SCHEMA, meta_sql
-from synthgen.pgsql import qualified
+from synthgen.pg.connect import Target, execute
+from synthgen.pg.sql import qualified
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from synthgen.seeding import key64
+from synthgen.generate.seeding import key64
 
 ID_WIDTH = 25
 _ALPHABET = np.frombuffer(b"0123456789abcdefghijklmnopqrstuv", dtype=np.uint8)

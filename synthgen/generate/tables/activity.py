@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthgen.bands import Band
-from synthgen.distributions import (
+from synthgen.generate.distributions import (
     bursty_gaps,
     segment_cumsum,
     segment_ids,
@@ -20,10 +20,10 @@ from synthgen.distributions import (
     segment_starts,
     strictly_increasing,
 )
-from synthgen.plan import Plan
-from synthgen.seeding import rng
+from synthgen.generate.plan import Plan
+from synthgen.generate.seeding import rng
+from synthgen.generate.timeline import Timeline, epoch_ms
 from synthgen.spec_model import Spec, TimeSpec
-from synthgen.timeline import Timeline, epoch_ms
 
 _TIMELINES: dict[str, Timeline] = {}
 

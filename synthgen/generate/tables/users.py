@@ -6,12 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen.ids import IdSpace, fixed_width_array
-from synthgen.plan import Plan
-from synthgen.seeding import rng
-from synthgen.tables.frame import Frame
-from synthgen.text import Pool, capitalized_words, gather_text, letters_pool
-from synthgen.timeline import epoch_ms
+from synthgen.generate.ids import IdSpace, fixed_width_array
+from synthgen.generate.plan import Plan
+from synthgen.generate.seeding import rng
+from synthgen.generate.tables.frame import Frame
+from synthgen.generate.text import Pool, capitalized_words, gather_text, letters_pool
+from synthgen.generate.timeline import epoch_ms
 
 _B36 = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
 VISIBILITY_SHARES = np.array([0.60, 0.25, 0.08, 0.07])  # PUBLIC, CONNECTIONS, CLOSE, PRIVATE

@@ -6,14 +6,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen.ids import IdSpace, fixed_width_array
-from synthgen.plan import TYPE_DM, Plan
+from synthgen.generate.ids import IdSpace, fixed_width_array
+from synthgen.generate.plan import TYPE_DM, Plan
+from synthgen.generate.seeding import rng
+from synthgen.generate.tables.activity import Activity
+from synthgen.generate.tables.frame import Frame
+from synthgen.generate.text import Pool, gather_text
+from synthgen.generate.timeline import epoch_ms
 from synthgen.schema import ENUMS
-from synthgen.seeding import rng
-from synthgen.tables.activity import Activity
-from synthgen.tables.frame import Frame
-from synthgen.text import Pool, gather_text
-from synthgen.timeline import epoch_ms
 
 _ROLE = {name: ENUMS["ConversationUserRole"].index(name) for name in ENUMS["ConversationUserRole"]}
 _STATE = {name: ENUMS["ReceiptState"].index(name) for name in ENUMS["ReceiptState"]}

@@ -25,15 +25,15 @@ import synthgen
 from synthgen.bands import Band, load_band
 from synthgen.dataset import FORMAT, MANIFEST, FileEntry, Manifest, write_manifest
 from synthgen.errors import InputError
-from synthgen.plan import cached_plan
+from synthgen.generate.plan import cached_plan
+from synthgen.generate.tables.activity import build_activity
+from synthgen.generate.tables.chat import build_conversations, build_memberships, build_reads, build_receipts
+from synthgen.generate.tables.messages import build_messages
+from synthgen.generate.tables.users import build_users
+from synthgen.generate.write import write_partition
 from synthgen.schema import TABLE_NAMES
 from synthgen.spec import load_spec, spec_from_dict, spec_hash, spec_to_dict
 from synthgen.spec_model import Spec
-from synthgen.tables.activity import build_activity
-from synthgen.tables.chat import build_conversations, build_memberships, build_reads, build_receipts
-from synthgen.tables.messages import build_messages
-from synthgen.tables.users import build_users
-from synthgen.write import write_partition
 
 DEFAULT_BATCH_ROWS = 65_536
 _META_FILES = ("generation.json", "seed.txt", "spec.json", "band.json", "feasibility.json",
@@ -110,7 +110,7 @@ def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
         raise InputError(f"--batch-rows must be >= 1, got {batch_rows}")
     t_start = time.perf_counter()
     b, spec = resolve(band, spec_path)
-    from synthgen.feasibility import check_plan
+    from synthgen.generate.feasibility import check_plan
 
     t0 = time.perf_counter()
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from synthgen.ids import fixed_width_array
+from synthgen.generate.ids import fixed_width_array
 from synthgen.schema import ENUMS, TABLES, arrow_schema
 
 Lazy = Callable[[int, int], pa.Array]

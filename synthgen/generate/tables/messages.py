@@ -12,15 +12,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen.distributions import segment_ids, segment_positions
-from synthgen.ids import IdSpace, fixed_width_array, uuid_matrix
-from synthgen.plan import Plan
+from synthgen.generate.distributions import segment_ids, segment_positions
+from synthgen.generate.ids import IdSpace, fixed_width_array, uuid_matrix
+from synthgen.generate.plan import Plan
+from synthgen.generate.seeding import rng
+from synthgen.generate.tables.activity import Activity
+from synthgen.generate.tables.frame import Frame, Lazy
+from synthgen.generate.text import Pool, gather_text
+from synthgen.generate.timeline import epoch_ms
 from synthgen.schema import ENUMS
-from synthgen.seeding import rng
-from synthgen.tables.activity import Activity
-from synthgen.tables.frame import Frame, Lazy
-from synthgen.text import Pool, gather_text
-from synthgen.timeline import epoch_ms
 
 ATTACHMENT_TYPES = ("IMAGE", "VIDEO", "DOCUMENT", "AUDIO")  # order of spec.media.type_mix
 _MESSAGE_TYPE_OF = np.array([ENUMS["MessageType"].index(t) for t in
