@@ -12,11 +12,10 @@ Reserved names (RFC 2606 / 6761) are allowed: ``example.com``, ``example.net``,
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from synthgen.fidelity.check import PII, Check, integrity_check
+from synthgen.names import person_names
 from synthgen.schema import TABLE_NAMES
 
 if TYPE_CHECKING:
@@ -82,17 +81,11 @@ exact patterns then examine."""
 KINDS = ("email", "phone", "url", "card", "person_name")
 
 
-@functools.cache
-def person_names() -> tuple[str, ...]:
-    """The shipped list of common real first names and surnames (lowercase)."""
-    text = resources.files("synthgen").joinpath("data/person_names.txt").read_text()
-    names = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
-    return tuple(sorted({n for n in names if n}))
 
 
 def names_pattern() -> str:
     """One RE2 alternation of every listed name, whole words, any case."""
-    return r"(?i)\b(?:" + "|".join(person_names()) + r")\b"
+    return r"(?i)\b(?:" + "|".join(sorted(person_names())) + r")\b"
 
 
 def _sql_str(s: str) -> str:

@@ -10,25 +10,16 @@ array is one vectorised gather, not a Python loop.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-NAMES_FILE = Path(__file__).resolve().parent / "data" / "person_names.txt"
+from synthgen.names import person_names
+
 _ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr",
            "gr", "kr", "pl", "st", "tr", "sk", "sl", "th"]
 _VOWELS = ["a", "e", "i", "o", "u", "ai", "ou", "ei"]
 _CODAS = ["", "", "", "n", "r", "s", "l", "m", "k", "x"]
-
-
-@functools.lru_cache(maxsize=1)
-def person_names() -> frozenset[str]:
-    """Lower-cased realistic first names and surnames (the PII check's list)."""
-    if not NAMES_FILE.exists():
-        return frozenset()
-    words = (w.strip().lower() for w in NAMES_FILE.read_text().splitlines())
-    return frozenset(w for w in words if w and not w.startswith("#"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from synthgen.errors import GateFailed
+from synthgen.names import person_names
 from synthgen.sample.measures import MEASURES
 from synthgen.sample.planner import HOT_COLUMNS
 from synthgen.sample.queries import Cat, Hist, Measure, Quant
@@ -114,17 +115,6 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                   r"lane|ln|boulevard|blvd|drive|dr)\b")),
 )
 _WORD = re.compile(r"[A-Za-z]+")
-
-
-def person_names() -> frozenset[str]:
-    """Lower-cased first and last names: the list the generator and the fidelity gate use."""
-    from synthgen.errors import EnvironmentProblem
-    from synthgen.generate.text import person_names as shared
-
-    names = shared()
-    if not names:  # shipped as package data; without it the scan would pass everything
-        raise EnvironmentProblem("synthgen/data/person_names.txt is missing: reinstall synthgen")
-    return names
 
 
 def _label_words() -> frozenset[str]:
