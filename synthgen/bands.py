@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthgen.errors import InputError
+from synthgen.errors import DatasetError, InputError
 
 BANDS_DIR = Path(__file__).resolve().parent.parent / "bands"
 
@@ -43,7 +43,26 @@ class Band:
 
     @property
     def window_start(self) -> dt.datetime:
+        """Start of the window (UTC, naive): ``window_end`` minus ``window_days``."""
         return self.window_end - dt.timedelta(days=self.window_days)
+
+    def to_json(self) -> dict[str, Any]:
+        """The band as written to a dataset's ``band.json`` (ISO times, window_start added
+        for readers that do not recompute it)."""
+        return {**asdict(self), "window_end": self.window_end.isoformat(),
+                "window_start": self.window_start.isoformat()}
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str = "band.json") -> Band:
+        """Read back what ``to_json`` wrote; DatasetError naming the file and the key."""
+        if not isinstance(raw, dict):
+            raise DatasetError(f"{where} is malformed: not a JSON object")
+        # window_start is derived from window_end and window_days, never an input
+        fields = {k: v for k, v in raw.items() if k != "window_start"}
+        try:
+            return band_from_dict(fields, where)
+        except InputError as e:
+            raise DatasetError(str(e)) from None
 
 
 _REQUIRED: dict[str, Any] = {"name": str, "users": int, "conversations": int, "messages": int,

@@ -6,8 +6,14 @@ Layout of a dataset directory::
     <dir>/generation.json              generation report (seed, spec hash, band, versions ...)
     <dir>/seed.txt                     the seed string, archived beside the data
     <dir>/spec.json                    the fully resolved spec the data was generated from
-    <dir>/band.json                    the band, as resolved
+    <dir>/band.json                    the band, as resolved (``bands.Band.to_json``)
+    <dir>/feasibility.json             what the band can achieve (the spec check's report)
     <dir>/<table>/part=<NNNNN>/data.parquet
+
+and, beside the data, what later stages wrote about it (``RUN_FILES``): ``fidelity.json``
+(gate 1), ``spec-check.json``, ``load.json``, ``baseline-pre.json``, ``baseline-post.json``,
+``indexes-apply.json``, ``compare.json`` (gate 2), ``run-state.json`` and
+``report.{json,md,html}``. They describe this dataset, so regenerating it clears them.
 
 Partitions are hive-style, so ``read_parquet('<dir>/messages/**/*.parquet',
 hive_partitioning=true)`` works in DuckDB, Polars and Spark; the ``part`` column that adds
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +33,35 @@ from typing import Any
 from synthgen.errors import DatasetError
 from synthgen.schema import TABLE_NAMES
 
-MANIFEST = "manifest.json"
 FORMAT = "synthgen-dataset/1"
+
+# -- the names in a dataset directory (every module spells them through these) --------------
+MANIFEST = "manifest.json"
+GENERATION = "generation.json"
+SEED = "seed.txt"
+SPEC = "spec.json"
+BAND = "band.json"
+FEASIBILITY = "feasibility.json"
+FIDELITY = "fidelity.json"
+SPEC_CHECK = "spec-check.json"
+LOAD = "load.json"
+BASELINE_PRE = "baseline-pre.json"
+BASELINE_POST = "baseline-post.json"
+INDEXES_APPLY = "indexes-apply.json"
+COMPARE = "compare.json"
+RUN_STATE = "run-state.json"
+REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
+SEED_HINT = ".run-seed"
+"""The seed of a generation in progress (a dot file: the generator leaves dot files alone)."""
+
+META_FILES = frozenset({GENERATION, SEED, SPEC, BAND, FEASIBILITY})
+"""What the generator writes beside the Parquet files (the manifest comes last)."""
+RUN_FILES = frozenset({FIDELITY, SPEC_CHECK, LOAD, BASELINE_PRE, BASELINE_POST, INDEXES_APPLY,
+                       COMPARE, RUN_STATE, REPORT_JSON, REPORT_MD, REPORT_HTML})
+"""What later stages write about the dataset: the generator tolerates them in its directory
+and clears them with the old dataset (they would describe data that no longer exists)."""
+ENTRIES = frozenset(TABLE_NAMES) | META_FILES | RUN_FILES | {MANIFEST}
+"""Every name a dataset directory may hold; anything else (bar dot files) is not ours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +148,8 @@ def read_manifest(root: Path | str) -> Manifest:
     if not path.is_file():
         raise DatasetError(f"{root} has no {MANIFEST}: not a complete synthgen dataset "
                            "(generation was interrupted, or this is not a dataset)")
+    raw = read_json(path)
     try:
-        raw = json.loads(path.read_text())
         if raw.get("format") != FORMAT:
             raise DatasetError(f"{path}: unknown format {raw.get('format')!r}, "
                                f"expected {FORMAT!r}")
@@ -125,12 +159,42 @@ def read_manifest(root: Path | str) -> Manifest:
         return Manifest(format=raw["format"], seed=raw["seed"], band=raw["band"],
                         spec_hash=raw["spec_hash"], synthgen_version=raw["synthgen_version"],
                         files=files)
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise DatasetError(f"{path} is malformed: {e}") from None
 
 
 def write_manifest(root: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically (temporary name, then rename): the last step of a run."""
-    tmp = root / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest.to_json(), indent=1) + "\n")
-    tmp.replace(root / MANIFEST)
+    """Write the manifest atomically: the last step of a generation."""
+    write_json(root / MANIFEST, manifest.to_json())
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file atomically (temporary name in the same directory, then rename).
+
+    A reader never sees half a file, and a crash leaves the previous version in place.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_json(path: Path, doc: Any, *, indent: int = 1,
+               default: Callable[[Any], Any] | None = None) -> None:
+    """Write a JSON document atomically, newline-terminated.
+
+    ``indent`` keeps each file's historical layout (generation metadata uses 2, the rest 1);
+    ``default=str`` is for documents that carry dates or paths.
+    """
+    write_text(path, json.dumps(doc, indent=indent, default=default) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; DatasetError naming the file when it is missing or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetError(f"{path.parent} has no {path.name}: not a complete synthgen "
+                           "dataset") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        where = f"line {e.lineno}: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
+        raise DatasetError(f"{path} is not valid JSON: {where}") from None

@@ -1,7 +1,8 @@
 """PostgreSQL DDL for the app's seven tables ("phase 1": what the app has today).
 
 Generated from ``synthgen.schema`` so the Parquet files and the database can never drift;
-the same SQL ships as readable files in ``synthgen/sql/`` (a test keeps them identical).
+the same SQL ships as readable files in ``synthgen/sql/`` (``tests/test_ddl.py`` keeps them
+identical).
 Names follow Prisma's conventions (``messages_pkey``, ``users_email_key``,
 ``messages_conversationId_createdAt_idx``, ``messages_senderId_fkey``) because the app's
 real database uses them. Tables are created bare; keys, foreign keys and indexes are added

@@ -6,7 +6,6 @@ value. The result is validated like any other spec before it is written.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -14,20 +13,23 @@ from typing import Any
 from synthgen.calibrate.fit import FITS, Row
 from synthgen.calibrate.reader import Metrics, load_metrics
 from synthgen.calibrate.targets import fidelity_targets
+from synthgen.dataset import write_json
 from synthgen.spec import DEFAULT_SPEC_PATH, spec_from_dict, spec_to_dict
+from synthgen.spec_model import Spec
 
 __all__ = ["Row", "calibrate", "calibrate_file", "fidelity_targets", "load_metrics"]
 
 
-def calibrate(metrics_doc: dict[str, Any], base: dict[str, Any]) -> tuple[dict[str, Any], list[Row]]:
-    """The calibrated spec dict (validated) and the table of measured vs fitted vs predicted."""
-    spec = copy.deepcopy(spec_to_dict(spec_from_dict(base)))
+def calibrate(metrics_doc: dict[str, Any], base: Spec) -> tuple[Spec, list[Row]]:
+    """The calibrated spec (validated) and the table of measured vs fitted vs predicted."""
+    spec = base
     rows: list[Row] = []
     m = Metrics(metrics_doc)
     for fit in FITS:
-        fit(m, spec, rows)
-    spec_to_dict(spec_from_dict(spec))  # raises SpecError naming the path if a fit went wrong
-    return spec, rows
+        spec = fit(m, spec, rows)
+    # The fits build dataclasses without the loader's checks: one round trip through the
+    # loader raises SpecError naming the path if a fit went out of bounds.
+    return spec_from_dict(spec_to_dict(spec)), rows
 
 
 def calibrate_file(metrics_path: Path, base_path: Path | None, out: Path) -> list[Row]:
@@ -42,11 +44,11 @@ def calibrate_file(metrics_path: Path, base_path: Path | None, out: Path) -> lis
         raise SpecError(f"base spec not found: {base_file}") from None
     except json.JSONDecodeError as e:
         raise SpecError(f"base spec {base_file} is not valid JSON: line {e.lineno}") from None
-    spec, rows = calibrate(doc, base)
+    spec, rows = calibrate(doc, spec_from_dict(base))
     body = {"$schema": "./distribution-spec.schema.json",
             "comment": f"calibrated by synthgen spec calibrate from {Path(metrics_path).name} "
                        f"(window {doc.get('window_days')} days, k={doc.get('k')}, "
-                       f"epsilon={doc.get('epsilon')})", **spec}
+                       f"epsilon={doc.get('epsilon')})", **spec_to_dict(spec)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(body, indent=2) + "\n")
+    write_json(out, body, indent=2)
     return rows

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from synthgen.calibrate.reader import Metrics
-from synthgen.metrics import METRICS, SIZE_CLASSES
-
-ATTACHMENT_KINDS = ("image", "video", "document", "audio")
+from synthgen.metrics import LATENCY_EDGES_S, METRICS, SIZE_CLASSES
+from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 
 
 def fidelity_targets(metrics: dict[str, Any]) -> dict[str, float]:
@@ -30,14 +29,15 @@ def fidelity_targets(metrics: dict[str, Any]) -> dict[str, float]:
     text = m.share("message_type.mix", "TEXT")
     out["media.ratio"] = None if text is None else 1 - text
     for kind in ATTACHMENT_KINDS:
-        out[f"attachment_type.{kind}_share"] = m.share("attachment_type.mix", kind.upper())
+        out[f"attachment_type.{kind}_share"] = m.share("attachment_type.mix", attachment_type(kind))
         out[f"attachment_size_kb.{kind}_median"] = m.quantile(f"attachment_size_kb.{kind}", 0.5)
     for name in ("time.hourly_peak_to_trough", "time.weekday_to_weekend",
                  "burstiness.interarrival_cv", "burstiness.goh_barabasi",
                  "reads.delivery_rate", "reads.read_rate"):
         out[name] = m.scalar(name)
     lat = "read_latency.histogram"
-    out["read_latency.immediate_share"] = m.shares_between(lat, 0, 30)
-    out["read_latency.within_1h_share"] = m.shares_between(lat, 0, 3_600)
-    out["read_latency.over_6h_share"] = m.shares_between(lat, 6 * 3_600, float("inf"))
+    edges = LATENCY_EDGES_S  # [0, 30 s), [0, 1 h), [6 h, inf)
+    out["read_latency.immediate_share"] = m.shares_between(lat, edges[0], edges[1])
+    out["read_latency.within_1h_share"] = m.shares_between(lat, edges[0], edges[3])
+    out["read_latency.over_6h_share"] = m.shares_between(lat, edges[4], edges[-1])
     return {k: float(v) for k, v in out.items() if v is not None and k in METRICS}

@@ -1,20 +1,29 @@
 """The synthgen command line: a thin Typer app, one command (group) per pipeline stage.
 
-Every command body runs inside ``guarded``: a SynthgenError becomes one red line on stderr
-and its documented exit code (0 GO, 1 NO-GO, 2 bad input, 3 environment); a traceback only
-with ``--debug``. Locals are never shown (connection strings hold passwords).
+Every command is a module-level function in this package; the tables below are the whole
+command tree. Each body parses options, calls the library and renders; heavy imports
+(numpy, pyarrow, duckdb, adbc) happen inside the bodies so ``synthgen --help`` stays instant.
+Errors and exit codes are handled in one place, ``guard.guarded``; shared options are
+declared once, in ``options``.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import typer
 
-from synthgen.errors import SynthgenError
+from synthgen.cli import (
+    db_cmds,
+    generate_cmd,
+    run_cmd,
+    sample_cmds,
+    spec_cmds,
+    validate_cmd,
+    verify_cmds,
+)
+from synthgen.cli.guard import guarded, set_debug
+from synthgen.cli.options import Command, Debug, Group
+
+__all__ = ["app", "guarded", "main"]
 
 app = typer.Typer(
     name="synthgen",
@@ -23,57 +32,36 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
+    cls=Group,
 )
-
-_state = {"debug": False}
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(fn: F) -> F:
-    """Map SynthgenError to one stderr line and its exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SynthgenError as e:
-            if _state["debug"]:
-                raise
-            from rich.console import Console
-
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]error:[/] {e}", markup=True)
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+def _root(debug: Debug = False) -> None:
     """synthgen: generate, validate, load, verify, report."""
-    _state["debug"] = debug
+    set_debug(debug)
 
 
-def _register() -> None:
-    from synthgen.cli import (
-        db_cmds,
-        generate_cmd,
-        run_cmd,
-        sample_cmds,
-        spec_cmds,
-        validate_cmd,
-        verify_cmds,
-    )
+# Top-level commands in the order ``synthgen --help`` lists them (groups follow).
+COMMANDS = (
+    ("generate", generate_cmd.generate),
+    ("validate", validate_cmd.validate),
+    ("load", db_cmds.load),
+    ("teardown", db_cmds.teardown),
+    ("sample", sample_cmds.sample),
+    ("run", run_cmd.run_pipeline),
+)
+GROUPS = (
+    ("spec", spec_cmds.spec_app),
+    ("db", db_cmds.db_app),
+    ("verify", verify_cmds.verify_app),
+    ("indexes", verify_cmds.indexes_app),
+)
 
-    for module in (spec_cmds, generate_cmd, validate_cmd, db_cmds, verify_cmds, sample_cmds,
-                   run_cmd):
-        module.register(app)
-
-
-_register()
+for _name, _command in COMMANDS:
+    app.command(_name, cls=Command)(_command)
+for _name, _group in GROUPS:
+    app.add_typer(_group, name=_name)
 
 
 def main() -> None:

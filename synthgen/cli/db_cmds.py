@@ -1,6 +1,7 @@
 """``synthgen load``, ``synthgen teardown`` and ``synthgen db start|stop|status|url``.
 
-Thin wrappers: the work lives in ``synthgen.load``. Heavy imports happen inside commands.
+Thin wrappers: the work lives in ``synthgen.load`` and ``synthgen.pg``. Heavy imports
+happen inside commands.
 """
 
 from __future__ import annotations
@@ -12,124 +13,117 @@ from typing import Annotated, Any
 
 import typer
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir",
-                                              help="Embedded server data directory "
-                                                   "(default .synthgen/pg).")]
-Dsn = Annotated[str | None, typer.Option("--dsn", envvar="SYNTHGEN_DSN", show_envvar=False,
-                                         help="Target PostgreSQL DSN (default: the embedded "
-                                              "server).")]
-Schema = Annotated[str, typer.Option("--schema", help="Target schema.")]
+from synthgen.cli import options as opt
+from synthgen.cli.guard import guarded
+
+db_app = typer.Typer(help="Manage the embedded PostgreSQL server (.synthgen/pg).",
+                     no_args_is_help=True, cls=opt.Group)
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
-    from synthgen.cli import guarded
+@db_app.command("start", cls=opt.Command)
+@guarded
+def db_start(data_dir: opt.DataDir = None) -> None:
+    """Start (initialising on first use) the embedded server; print its DSN."""
+    from synthgen.pg import server as embedded
 
-    db = typer.Typer(help="Manage the embedded PostgreSQL server (.synthgen/pg).",
-                     no_args_is_help=True)
+    dsn = embedded.ensure_server(data_dir)
+    print(dsn)
+    print(f'connect with: psql "{dsn}"', file=sys.stderr)
 
-    @db.command("start")
-    @guarded
-    def db_start(data_dir: DataDir = None) -> None:
-        """Start (initialising on first use) the embedded server; print its DSN."""
-        from synthgen.pg import server as embedded
 
-        dsn = embedded.ensure_server(data_dir)
-        print(dsn)
-        print(f'connect with: psql "{dsn}"', file=sys.stderr)
+@db_app.command("stop", cls=opt.Command)
+@guarded
+def db_stop(data_dir: opt.DataDir = None) -> None:
+    """Stop the embedded server (its data stays)."""
+    from synthgen.pg import server as embedded
 
-    @db.command("stop")
-    @guarded
-    def db_stop(data_dir: DataDir = None) -> None:
-        """Stop the embedded server (its data stays)."""
-        from synthgen.pg import server as embedded
+    print("stopped" if embedded.stop_server(data_dir) else "not running")
 
-        print("stopped" if embedded.stop_server(data_dir) else "not running")
 
-    @db.command("status")
-    @guarded
-    def db_status(data_dir: DataDir = None,
-                  as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-                  ) -> None:
-        """Is the embedded server initialised and running, and where."""
-        from synthgen.pg import server as embedded
+@db_app.command("status", cls=opt.Command)
+@guarded
+def db_status(data_dir: opt.DataDir = None,
+              as_json: Annotated[bool, opt.as_json("JSON output.")] = False) -> None:
+    """Is the embedded server initialised and running, and where."""
+    from synthgen.pg import server as embedded
 
-        st = embedded.status(data_dir)
-        if as_json:
-            print(json.dumps({"data_dir": str(st.data_dir), "initialized": st.initialized,
-                              "running": st.running, "pid": st.pid, "port": st.port,
-                              "dsn": st.dsn if st.running else None}))
-            return
-        state = "running" if st.running else ("stopped" if st.initialized else "not initialised")
-        print(f"embedded PostgreSQL: {state} ({st.data_dir})")
-        if st.running:
-            print(f"  pid {st.pid}, dsn {st.dsn}")
+    st = embedded.status(data_dir)
+    if as_json:
+        print(json.dumps({"data_dir": str(st.data_dir), "initialized": st.initialized,
+                          "running": st.running, "pid": st.pid, "port": st.port,
+                          "dsn": st.dsn if st.running else None}))
+        return
+    state = "running" if st.running else ("stopped" if st.initialized else "not initialised")
+    print(f"embedded PostgreSQL: {state} ({st.data_dir})")
+    if st.running:
+        print(f"  pid {st.pid}, dsn {st.dsn}")
 
-    @db.command("url")
-    @guarded
-    def db_url(data_dir: DataDir = None) -> None:
-        """Print the embedded server's DSN (starting it if down): psql "$(synthgen db url)"."""
-        from synthgen.pg import server as embedded
 
-        if not embedded.status(data_dir).running:
-            print("embedded server was not running; starting it", file=sys.stderr)
-        print(embedded.ensure_server(data_dir))
+@db_app.command("url", cls=opt.Command)
+@guarded
+def db_url(data_dir: opt.DataDir = None) -> None:
+    """Print the embedded server's DSN (starting it if down): psql "$(synthgen db url)"."""
+    from synthgen.pg import server as embedded
 
-    app.add_typer(db, name="db")
+    if not embedded.status(data_dir).running:
+        print("embedded server was not running; starting it", file=sys.stderr)
+    print(embedded.ensure_server(data_dir))
 
-    @app.command("load")
-    @guarded
-    def load(
-        dataset: Annotated[Path, typer.Argument(help="Dataset directory (with manifest.json).")],
-        dsn: Dsn = None,
-        schema: Schema = "perf_synthetic",
-        resume: Annotated[bool, typer.Option("--resume",
-                                             help="Continue an interrupted load.")] = False,
-        order: Annotated[str, typer.Option("--order", help="messages insert order: time "
-                                           "(global createdAt, as production) or "
-                                           "conversation (clustered).")] = "time",
-        jobs: Annotated[int, typer.Option("--jobs", min=1, max=32,
-                                          help="Parallel connections.")] = 1,
-        force: Annotated[bool, typer.Option("--force", help="Allow a first load into an "
-                                            "unmarked non-empty database, or replacing "
-                                            "another dataset in the schema.")] = False,
-        existing: Annotated[bool, typer.Option("--existing", help="Append into tables the "
-                                               "app's migrations created (no DDL).")] = False,
-        report: Annotated[Path | None, typer.Option("--report",
-                                                    help="Write the JSON report here.")] = None,
-        slice_rows: Annotated[int, typer.Option("--slice-rows", min=1, hidden=True,
-                                                help="Messages per time slice.")] = 250_000,
-    ) -> None:
-        """Load a dataset into PostgreSQL over ADBC bulk ingest (binary COPY)."""
-        from synthgen.load import load_dataset
 
-        result = load_dataset(dataset, dsn, schema, resume=resume, order=order, jobs=jobs,
-                              force=force, existing=existing, progress=True,
-                              slice_rows=slice_rows)
-        _print_summary(result)
-        if report is not None:
-            report.write_text(json.dumps(result, indent=1) + "\n")
+@guarded
+def load(
+    dataset: opt.Dataset,
+    dsn: opt.Dsn = None,
+    schema: opt.Schema = "perf_synthetic",
+    resume: Annotated[bool, opt.resume("Continue an interrupted load.")] = False,
+    order: Annotated[str, typer.Option("--order", help="messages insert order: time "
+                                       "(global createdAt, as production) or "
+                                       "conversation (clustered).")] = "time",
+    jobs: opt.Jobs = 1,
+    force: Annotated[bool, opt.force("Allow a first load into an unmarked non-empty "
+                                     "database, or replacing another dataset in the "
+                                     "schema.")] = False,
+    existing: Annotated[bool, opt.flag("--existing", help="Append into tables the app's "
+                                       "migrations created (no DDL).")] = False,
+    report: Annotated[Path | None, typer.Option("--report",
+                                                help="Write the JSON report here.")] = None,
+    slice_rows: Annotated[int, typer.Option("--slice-rows", min=1, hidden=True,
+                                            help="Messages per time slice.")] = 250_000,
+) -> None:
+    """Load a dataset into PostgreSQL over ADBC bulk ingest (binary COPY)."""
+    from synthgen.load import load_dataset
+    from synthgen.pg.target import resolve
 
-    @app.command("teardown")
-    @guarded
-    def teardown(
-        dsn: Dsn = None,
-        schema: Schema = "perf_synthetic",
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
-    ) -> None:
-        """Drop what synthgen created in the target schema (and only that)."""
-        from synthgen.load.teardown import plan_teardown, run_teardown
+    result = load_dataset(dataset, resolve(dsn), schema, resume=resume, order=order, jobs=jobs,
+                          force=force, existing=existing, progress=True,
+                          slice_rows=slice_rows)
+    _print_summary(result)
+    if report is not None:
+        from synthgen.dataset import write_json
 
-        plan = plan_teardown(dsn, schema)
-        for line in plan.describe():
-            print(line)
-        if not plan.actions:
-            return
-        if not yes and not typer.confirm("Proceed?", default=False):
-            print("aborted", file=sys.stderr)
-            raise typer.Exit(1)
-        run_teardown(plan)
-        print("done")
+        write_json(report, result)
+
+
+@guarded
+def teardown(
+    dsn: opt.Dsn = None,
+    schema: opt.Schema = "perf_synthetic",
+    yes: Annotated[bool, opt.flag("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Drop what synthgen created in the target schema (and only that)."""
+    from synthgen.load.teardown import plan_teardown, run_teardown
+    from synthgen.pg.target import resolve
+
+    plan = plan_teardown(resolve(dsn), schema)
+    for line in plan.describe():
+        print(line)
+    if not plan.actions:
+        return
+    if not yes and not typer.confirm("Proceed?", default=False):
+        print("aborted", file=sys.stderr)
+        raise typer.Exit(1)
+    run_teardown(plan)
+    print("done")
 
 
 def _print_summary(result: dict[str, Any]) -> None:

@@ -1,29 +1,29 @@
-"""`synthgen generate`: a band and a seed → a complete Parquet dataset."""
+"""``synthgen generate``: a band and a seed → a complete Parquet dataset."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from synthgen.cli import guarded
+from synthgen.cli import options as opt
+from synthgen.cli.guard import guarded
 
 
 @guarded
 def generate(
-    band: str = typer.Option(..., "--band", "-b", help="Band name (ci, dev, staging, perf) or "
-                             "path to a band .toml file."),
-    seed: str = typer.Option(..., "--seed", "-s", help="Seed string; same seed + spec + band "
-                             "gives the same bytes."),
-    out: Path = typer.Option(..., "--out", "-o", help="Dataset directory to create."),
-    workers: int = typer.Option(2, "--workers", "-w", help="Worker processes (any number "
-                                "gives the same data)."),
-    spec: Path | None = typer.Option(None, "--spec", help="Spec JSON (default: the shipped one)."),
-    batch_rows: int = typer.Option(65_536, "--batch-rows", help="Rows per Arrow batch "
-                                   "(memory bound; does not change the data)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing complete dataset."),
-    as_json: bool = typer.Option(False, "--json", help="Print the generation report as JSON."),
+    band: opt.Band,
+    seed: Annotated[str, opt.seed("Seed string; same seed + spec + band gives the same bytes.")],
+    out: Annotated[Path, opt.out("Dataset directory to create.")],
+    workers: opt.Workers = 2,
+    spec: opt.Spec = None,
+    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows per Arrow batch "
+                                            "(memory bound; does not change the data).")
+                          ] = 65_536,
+    force: Annotated[bool, opt.force("Replace an existing complete dataset.")] = False,
+    as_json: Annotated[bool, opt.as_json("Print the generation report as JSON.")] = False,
 ) -> None:
     """Generate all seven tables as hive-partitioned Parquet, then write the manifest."""
     from synthgen.generate import generate_dataset
@@ -39,8 +39,3 @@ def generate(
                f"({report['rows_per_s']:,} rows/s, peak RSS {report['peak_rss_mb']:.0f} MB)")
     for table, n in report["rows"].items():
         typer.echo(f"  {table:<20} {n:>14,}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `generate` to the app."""
-    app.command("generate")(generate)

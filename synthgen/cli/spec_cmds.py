@@ -1,60 +1,50 @@
-"""`synthgen spec check|schema`: what a band will achieve, before anything is generated."""
+"""``synthgen spec check|schema|calibrate``: the distribution spec — what a band will achieve
+before anything is generated, its JSON Schema, and fitting it to production metrics."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from synthgen.cli import guarded
+from synthgen.cli import options as opt
+from synthgen.cli.guard import guarded
 
-spec_app = typer.Typer(help="Inspect and check the distribution spec.", no_args_is_help=True)
+spec_app = typer.Typer(help="Inspect and check the distribution spec.", no_args_is_help=True,
+                       cls=opt.Group)
 
 
 def _fmt(v: float) -> str:
     return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
 
 
-@spec_app.command("check")
+@spec_app.command("check", cls=opt.Command)
 @guarded
 def check(
-    band: str = typer.Option("dev", "--band", "-b", help="Band name (ci, dev, staging, perf) or "
-                             "path to a band .toml file."),
-    spec: Path | None = typer.Option(None, "--spec", help="Spec JSON (default: the shipped one)."),
-    seed: str = typer.Option("spec-check", "--seed", help="Seed of the plan to evaluate "
-                             "(achievable values are exact for this seed)."),
-    out: Path = typer.Option(Path("out"), "--out", help="Where the data would be written "
-                             "(for the free-space check)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    band: opt.Band = "dev",
+    spec: opt.Spec = None,
+    seed: Annotated[str, opt.seed("Seed of the plan to evaluate (achievable values are exact "
+                                  "for this seed).")] = "spec-check",
+    out: Annotated[Path, opt.out("Where the data would be written (for the free-space "
+                                 "check).")] = Path("out"),
+    as_json: Annotated[bool, opt.as_json("Print JSON instead of tables.")] = False,
 ) -> None:
     """Report every target the band makes infeasible, the value it will reach, and the size.
 
     Exit 0 when every target is feasible, 1 when some are not (achievable values shown),
     2 on a malformed spec or band.
     """
-    from synthgen.generate import resolve
-    from synthgen.generate.feasibility import check_plan, disk_warning, estimate_bytes
-    from synthgen.generate.plan import build_plan
+    from synthgen.generate.check import spec_check
 
-    b, s = resolve(band, spec)
-    try:
-        plan = build_plan(seed, b, s)
-    except ValueError as e:
-        from synthgen.errors import SpecError
-
-        raise SpecError(f"band {b.name} cannot be generated with this spec: {e}") from None
-    report: dict[str, Any] = check_plan(plan)
-    sizes = estimate_bytes(plan)
-    report["estimates"] = sizes
-    needed = sum(v["parquet"] for v in sizes.values())
-    report["disk_warning"] = disk_warning(out, needed)
+    result = spec_check(band, spec, out, seed=seed)
+    report = result.to_json()
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
-        _print(report, b.name)
-    if not report["feasible"]:
+        _print(report, result.band.name)
+    if not result.feasible:
         raise typer.Exit(1)
 
 
@@ -91,7 +81,7 @@ def _print(report: dict[str, Any], band: str) -> None:
     console.print(verdict)
 
 
-@spec_app.command("schema")
+@spec_app.command("schema", cls=opt.Command)
 @guarded
 def schema() -> None:
     """Print the JSON Schema of the spec (the file shipped as spec/distribution-spec.schema.json)."""
@@ -100,6 +90,28 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-def register(app: typer.Typer) -> None:
-    """Add `spec` to the app."""
-    app.add_typer(spec_app, name="spec")
+@spec_app.command("calibrate", cls=opt.Command)
+@guarded
+def calibrate(
+    metrics: Annotated[Path, typer.Argument(help="shape-metrics.json from `synthgen sample`.")],
+    base: Annotated[Path | None, typer.Option(
+        "--base", help="Base spec (default: the shipped spec/distribution-spec.json).")] = None,
+    out: Annotated[Path, opt.out("Calibrated spec to write.")] = Path("spec/calibrated.json"),
+) -> None:
+    """Fit a distribution spec to production shape metrics; print measured vs fitted."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from synthgen.calibrate import calibrate_file
+
+    rows = calibrate_file(metrics, base, out)
+    table = Table(title=f"calibration ({len(rows)} fits) -> {out}")
+    for col in ("metric", "measured", "parameter", "fitted", "predicted"):
+        table.add_column(col, justify="left" if col in ("metric", "parameter") else "right")
+    for metric, measured, param, fitted, predicted in rows:
+        table.add_row(metric, _fmt_fit(measured), param, _fmt_fit(fitted), _fmt_fit(predicted))
+    Console(highlight=False, width=160).print(table)
+
+
+def _fmt_fit(v: object) -> str:
+    return "-" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)

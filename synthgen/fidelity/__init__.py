@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synthgen.dataset import FEASIBILITY, FIDELITY
 from synthgen.fidelity.check import DISTRIBUTION, Check
 from synthgen.fidelity.tolerance import (
     SEVERITIES,
@@ -28,7 +29,7 @@ from synthgen.fidelity.tolerance import (
 
 __all__ = ["FIDELITY_FILE", "distribution_checks", "validate_dataset"]
 
-FIDELITY_FILE = "fidelity.json"
+FIDELITY_FILE = FIDELITY
 
 
 def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float, int]],
@@ -105,7 +106,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     tol = parse_tolerance(tolerance)
     root = Path(root)
     inputs = load_inputs(root, spec_path)
-    feasibility = (parse_feasibility(inputs.feasibility, str(root / "feasibility.json"))
+    feasibility = (parse_feasibility(inputs.feasibility, str(root / FEASIBILITY))
                    if inputs.feasibility is not None else None)
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
@@ -116,7 +117,8 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
             prepared = prepare(con)
             integrity_results, passes = integrity.run_integrity(
                 con, prepared, distributions.PASS_AGGREGATES)
-            measured = distributions.measure(con, inputs, prepared, passes)
+            plots: dict[str, Any] = {}
+            measured = distributions.measure(con, inputs, prepared, passes, plots)
             noise = (calendar_noise(con, inputs.band.window_start, inputs.band.window_end)
                      if prepared else {})
             checks = distribution_checks(targets, measured, tol, noise) + file_results
@@ -140,6 +142,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
         "skipped": [m for m in targets if m not in measured_names],
         "elapsed_s": round(time.perf_counter() - started, 3),
         "checks": [c.to_json() for c in checks],
+        "distributions": plots or None,
     }
     write_report(doc, Path(out) if out is not None else root / FIDELITY_FILE)
     return doc

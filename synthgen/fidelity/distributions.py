@@ -2,7 +2,8 @@
 
 Metric names and bucket edges are the shared ones of ``synthgen.metrics``. Conversation
 metrics come from the small per-conversation tables of ``prepare``; content, media and time
-from one read of the messages table; reads join the in-memory ``msg`` table.
+from one read of the messages table; reads join the in-memory ``msg`` table. The same reads
+record the histograms the report plots (``histograms``), so the plots show what was judged.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from synthgen.fidelity import histograms
+from synthgen.fidelity.histograms import Plots
 from synthgen.fidelity.inputs import DatasetInputs, require
 from synthgen.metrics import BURSTINESS_MIN_MESSAGES, LATENCY_EDGES_S, SIZE_CLASSES
+from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 
 if TYPE_CHECKING:
     import duckdb
@@ -64,12 +68,16 @@ def _burstiness(con: duckdb.DuckDBPyConnection, out: Measured) -> None:
 
 
 def _message_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
-                     out: Measured) -> None:
+                     out: Measured, plots: Plots) -> None:
     # "Messages with content": non-empty text (a media message without caption has none).
-    row = con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE type <> 'TEXT'), count(len), avg(len), median(len)
-        FROM (SELECT type, nullif(length(content), 0) AS len FROM messages)""").fetchone()
+    # The plot's content-length histogram rides on the same scan of the content column.
+    row = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE type <> 'TEXT'), count(len), avg(len), median(len),
+               {histograms.content_length_sql("chars")}
+        FROM (SELECT type, length(content) AS chars, nullif(length(content), 0) AS len
+              FROM messages)""").fetchone()
     assert row is not None
+    histograms.record_content_length(plots, row[5:])
     n, media, with_content = int(row[0]), int(row[1]), int(row[2])
     out["media.ratio"] = (media / n if n else math.nan, n)
     out["content_length.mean"] = (float(row[3]) if row[3] is not None else math.nan, with_content)
@@ -77,10 +85,12 @@ def _message_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
                                     with_content)
     per_hour = [0] * 24
     days: dict[dt.date, int] = {}
-    for day, hour, count in con.execute(
-            "SELECT created::DATE, hour(created), count(*) FROM msg GROUP BY ALL").fetchall():
+    per_day_hour = con.execute(
+        "SELECT created::DATE, hour(created), count(*) FROM msg GROUP BY ALL").fetchall()
+    for day, hour, count in per_day_hour:
         per_hour[hour] += count
         days[day] = days.get(day, 0) + count
+    histograms.record_messages(con, plots, per_day_hour)
     out["time.hourly_peak_to_trough"] = (max(per_hour) / min(per_hour) if min(per_hour) else
                                          math.inf if n else math.nan, n)
     out["time.weekday_to_weekend"] = (weekday_to_weekend(days, inputs.band.window_start,
@@ -113,14 +123,15 @@ def weekday_to_weekend(per_day: dict[dt.date, int], start: dt.datetime,
     return (msgs[False] / weight[False]) / (msgs[True] / weight[True])
 
 
-def _attachment_metrics(con: duckdb.DuckDBPyConnection, out: Measured) -> None:
+def _attachment_metrics(con: duckdb.DuckDBPyConnection, out: Measured, plots: Plots) -> None:
     rows = con.execute(f"""
         SELECT type, count(*), median(size / {ATTACHMENT_SIZE_BYTES_PER_KB}.0)
         FROM attachments GROUP BY ALL""").fetchall()
     total = sum(int(r[1]) for r in rows)
     by_type = {r[0]: (int(r[1]), float(r[2])) for r in rows}
-    for kind in ("image", "video", "document", "audio"):
-        count, median = by_type.get(kind.upper(), (0, math.nan))
+    histograms.record_attachment_types(plots, {t: c for t, (c, _) in by_type.items()})
+    for kind in ATTACHMENT_KINDS:
+        count, median = by_type.get(attachment_type(kind), (0, math.nan))
         out[f"attachment_type.{kind}_share"] = (count / total if total else math.nan, total)
         out[f"attachment_size_kb.{kind}_median"] = (median, count)
 
@@ -132,7 +143,9 @@ PASS_AGGREGATES: dict[str, dict[str, str]] = {
         # Shared bucket edges: [0, 30 s), [0, 1 h), [6 h, inf).
         "immediate": f"count(*) FILTER (WHERE {_LATENCY} < {LATENCY_EDGES_S[1]})",
         "within_1h": f"count(*) FILTER (WHERE {_LATENCY} < {LATENCY_EDGES_S[3]})",
-        "over_6h": f"count(*) FILTER (WHERE {_LATENCY} >= {LATENCY_EDGES_S[4]})"},
+        "over_6h": f"count(*) FILTER (WHERE {_LATENCY} >= {LATENCY_EDGES_S[4]})",
+        # The plot's CDF points.
+        **histograms.latency_grid_aggregates(_LATENCY)},
     "message_receipts": {
         "delivered": "count(*) FILTER (WHERE t.state = 'DELIVERED')",
         "read": "count(*) FILTER (WHERE t.state = 'READ')"},
@@ -142,7 +155,7 @@ its message): the read metrics need the same join to the messages, so it is made
 
 
 def _read_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
-                  passes: dict[str, dict[str, int]], out: Measured) -> None:
+                  passes: dict[str, dict[str, int]], out: Measured, plots: Plots) -> None:
     max_recipients = inputs.spec.reads.max_recipients
     row = con.execute(f"""
         SELECT sum(n * least({max_recipients}, members - 1)) FROM conv_size
@@ -153,6 +166,7 @@ def _read_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
         return (count / pairs if pairs else math.nan, pairs)
 
     receipts, reads = passes.get("message_receipts"), passes.get("message_reads")
+    histograms.record_read_latency(plots, reads)
     if receipts is not None:
         out["reads.delivery_rate"] = rate(receipts["delivered"])
     if reads is not None:
@@ -165,17 +179,23 @@ def _read_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
 
 
 def measure(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs, prepared: bool,
-            passes: dict[str, dict[str, int]]) -> Measured:
+            passes: dict[str, dict[str, int]], plots: Plots | None = None) -> Measured:
     """Every metric the dataset's tables allow (a table switched off leaves its metrics out).
 
-    ``passes`` holds the PASS_AGGREGATES values the integrity pass computed, by table.
+    ``passes`` holds the PASS_AGGREGATES values the integrity pass computed, by table. The
+    histograms the report plots are recorded in ``plots`` on the way (left empty when the
+    tables the metrics need are missing).
     """
     out: Measured = {}
+    plots = {} if plots is None else plots
     if prepared:
         _conversation_metrics(con, inputs, out)
+        histograms.record_conversations(con, plots)
         _burstiness(con, out)
-        _read_metrics(con, inputs, passes, out)
-        _message_metrics(con, inputs, out)
+        _read_metrics(con, inputs, passes, out, plots)
+        _message_metrics(con, inputs, out, plots)
     if require(con, "attachments"):
-        _attachment_metrics(con, out)
+        _attachment_metrics(con, out, plots)
+    if not prepared:
+        plots.clear()  # without the conversation tables there is nothing to plot
     return out

@@ -3,36 +3,18 @@ DuckDB connection whose views cover exactly the files the manifest lists."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synthgen.dataset import Manifest, read_manifest
-from synthgen.errors import DatasetError
+from synthgen.bands import Band
+from synthgen.dataset import BAND, FEASIBILITY, SPEC, Manifest, read_json, read_manifest
 from synthgen.spec import load_spec, spec_from_dict
 from synthgen.spec_model import Spec
 
 if TYPE_CHECKING:
     import duckdb
-
-
-@dataclass(frozen=True, slots=True)
-class BandInfo:
-    """The band a dataset was generated for (``band.json``)."""
-
-    name: str
-    users: int
-    conversations: int
-    messages: int
-    window_days: int
-    window_end: dt.datetime
-
-    @property
-    def window_start(self) -> dt.datetime:
-        return self.window_end - dt.timedelta(days=self.window_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,32 +24,9 @@ class DatasetInputs:
     root: Path
     manifest: Manifest
     spec: Spec
-    band: BandInfo
+    band: Band
+    """The band the dataset was generated for (its ``band.json``)."""
     feasibility: dict[str, Any] | None
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DatasetError(f"{path.parent} has no {path.name}: not a complete synthgen "
-                           "dataset") from None
-    except json.JSONDecodeError as e:
-        raise DatasetError(f"{path} is not valid JSON: line {e.lineno}: {e.msg}") from None
-
-
-def read_band(path: Path) -> BandInfo:
-    """Parse ``band.json``; DatasetError naming the key when it is incomplete."""
-    raw = _read_json(path)
-    try:
-        end = dt.datetime.fromisoformat(str(raw["window_end"]))
-        if end.tzinfo is not None:
-            end = end.astimezone(dt.UTC).replace(tzinfo=None)
-        return BandInfo(name=str(raw.get("name", "")), users=int(raw["users"]),
-                        conversations=int(raw["conversations"]), messages=int(raw["messages"]),
-                        window_days=int(raw["window_days"]), window_end=end)
-    except (KeyError, TypeError, ValueError) as e:
-        raise DatasetError(f"{path} is malformed: {e}") from None
 
 
 def load_inputs(root: Path | str, spec_path: Path | str | None = None) -> DatasetInputs:
@@ -79,14 +38,13 @@ def load_inputs(root: Path | str, spec_path: Path | str | None = None) -> Datase
     """
     root = Path(root)
     manifest = read_manifest(root)
-    band = read_band(root / "band.json")
+    band = Band.from_json(read_json(root / BAND), str(root / BAND))
     if spec_path is not None:
-        overrides = _read_json(root / "band.json").get("spec_overrides") or {}
-        spec = load_spec(spec_path, overrides=overrides if isinstance(overrides, dict) else None)
+        spec = load_spec(spec_path, overrides=band.spec_overrides or None)
     else:
-        spec = spec_from_dict(_read_json(root / "spec.json"))
-    feas_path = root / "feasibility.json"
-    feasibility = _read_json(feas_path) if feas_path.is_file() else None
+        spec = spec_from_dict(read_json(root / SPEC))
+    feas_path = root / FEASIBILITY
+    feasibility = read_json(feas_path) if feas_path.is_file() else None
     return DatasetInputs(root, manifest, spec, band, feasibility)
 
 

@@ -28,7 +28,18 @@ fidelity.json, format ``synthgen-fidelity/1``::
         "n": int | null,              # observations behind the value
         "examples": [str],            # at most 3 offending row ids (never values)
         "detail": str
-      }]
+      }],
+      "distributions": {              # what the report plots; null when the conversation
+                                      # tables are unusable. Counts only, on fixed buckets.
+        "conversation_sizes": {"classes": [str], "counts": [int], "conversations": int},
+        "messages_per_conversation": {"ccdf": [[n, P(N >= n)]], "edges": [float],
+                                      "histogram": [int], "conversations": int, "empty": int},
+        "content_length": {"edges": [float], "counts": [int], "n": int},
+        "hour_of_week": {"days": [str], "counts": [[int] * 24] * 7},
+        "message_types": {"types": [str], "counts": [int]},
+        "read_latency": {"seconds": [float], "within": [int], "n": int} | null,
+        "attachment_types": {"types": [str], "counts": [int]}   # absent without attachments
+      } | null
     }
 
 Integrity and PII checks have severity ``ok`` or ``failed``; distribution checks ``ok``,
@@ -37,7 +48,6 @@ Integrity and PII checks have severity ``ok`` or ``failed``; distribution checks
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +72,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "additionalProperties": {"type": "integer"}},
         "skipped": {"type": "array", "items": {"type": "string"}},
         "elapsed_s": {"type": "number"},
+        "distributions": {"type": ["object", "null"]},
         "checks": {"type": "array", "items": {
             "type": "object",
             "required": ["name", "kind", "target", "achieved", "deviation", "band", "severity",
@@ -84,9 +95,9 @@ JSON_SCHEMA: dict[str, Any] = {
 
 def write_report(doc: dict[str, Any], path: Path) -> None:
     """Write fidelity.json atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    tmp.replace(path)
+    from synthgen.dataset import write_json
+
+    write_json(path, doc)
 
 
 def _fmt(x: Any) -> str:

@@ -1,21 +1,30 @@
 """Expected metric values, derived from the dataset's own resolved spec and band.
 
-Most targets follow analytically from the spec (a clipped log-normal's median and mean, the
-read-latency mixture's bucket shares ...). Some depend on the band and cannot be met as
-stated (DESIGN section 3): the generator records those in ``feasibility.json``, and the gate
-then judges the metric against the achievable value and flags it as infeasible. A targets
+Most targets follow analytically from the spec (``synthgen.predict``: a clipped log-normal's
+median and mean, the read-latency mixture's bucket shares ...). Some depend on the band and
+cannot be met as stated (DESIGN section 3): the generator records those in
+``feasibility.json``, and the gate then judges the metric against the achievable value and
+flags it as infeasible. A targets
 override (production shape metrics, ``validate --against``) replaces spec targets by name.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from synthgen.errors import InputError
-from synthgen.metrics import METRICS
-from synthgen.spec_model import LogNormalClipped, Spec
+from synthgen.metrics import LATENCY_EDGES_S, METRICS
+from synthgen.predict import (
+    ATTACHMENT_KINDS,
+    latency_cdf,
+    lognormal_clipped_mean,
+    lognormal_clipped_median,
+    media_ratio,
+    size_kb,
+    type_share,
+)
+from synthgen.spec_model import Spec
 
 STRICT, NORMAL, RELAXED = "strict", "normal", "relaxed"
 
@@ -73,54 +82,9 @@ class Target:
     reason: str = ""
 
 
-def _phi(x: float) -> float:
-    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
-
-
-def lognormal_clipped_median(d: LogNormalClipped) -> float:
-    """Median of exp(N(mu, sigma)) clipped to [min, max]: clipping moves no mass across it.
-
-    >>> round(lognormal_clipped_median(LogNormalClipped(4.5, 1.2, 1, 5000)), 3)
-    90.017
-    """
-    return min(max(math.exp(d.mu), d.min), d.max)
-
-
-def lognormal_clipped_mean(d: LogNormalClipped) -> float:
-    """Mean of exp(N(mu, sigma)) clipped to [min, max], in closed form.
-
-    >>> round(lognormal_clipped_mean(LogNormalClipped(0.0, 1e-9, 0.5, 5.0)), 6)
-    1.0
-    """
-    mu, s = d.mu, d.sigma
-    lo = math.log(d.min) if d.min > 0 else -math.inf
-    hi = math.log(d.max)
-
-    def z(v: float) -> float:
-        return (v - mu) / s
-
-    below = _phi(z(lo)) if lo > -math.inf else 0.0
-    above = 1 - _phi(z(hi))
-    m = math.exp(mu + s * s / 2)
-    inside = m * (_phi(z(hi) - s) - (_phi(z(lo) - s) if lo > -math.inf else 0.0))
-    return d.min * below + d.max * above + inside
-
-
-def latency_cdf(spec: Spec, seconds: float) -> float:
-    """P(read latency < seconds) under the spec's mixture, normalised over read messages."""
-    lat = spec.reads.latency
-    total = lat.immediate.share + lat.near_term.share + lat.delayed.share
-    immediate = min(1.0, seconds / lat.immediate.max_seconds)
-    near = 1 - math.exp(-seconds / (lat.near_term.mean_minutes * 60))
-    delayed = (_phi((math.log(seconds / 60) - lat.delayed.mu) / lat.delayed.sigma)
-               if seconds > 0 else 0.0)
-    return (lat.immediate.share * immediate + lat.near_term.share * near
-            + lat.delayed.share * delayed) / total
-
-
 def spec_targets(spec: Spec, conversations: int) -> dict[str, float]:
     """Every metric's expected value from the spec alone (band only for the heavy-room count)."""
-    mix, media, counts = spec.conversations.size_mix, spec.media, spec.messages.targets
+    mix, counts, lat = spec.conversations.size_mix, spec.messages.targets, spec.reads.latency
     body = spec.messages.per_conversation
     cv = spec.time.interarrival_cv
     out = {
@@ -134,21 +98,21 @@ def spec_targets(spec: Spec, conversations: int) -> dict[str, float]:
         "heavy_rooms.traffic_share": counts.heavy_traffic_share,
         "content_length.mean": lognormal_clipped_mean(spec.content.length),
         "content_length.median": lognormal_clipped_median(spec.content.length),
-        "media.ratio": 1 - media.attachments_per_message.none,
+        "media.ratio": media_ratio(spec),
         "time.hourly_peak_to_trough": spec.time.diurnal_peak_to_trough,
         "time.weekday_to_weekend": spec.time.weekday_to_weekend,
         "burstiness.interarrival_cv": cv,
         "burstiness.goh_barabasi": (cv - 1) / (cv + 1),
         "reads.delivery_rate": spec.reads.delivery_rate,
         "reads.read_rate": spec.reads.read_rate,
-        "read_latency.immediate_share": latency_cdf(spec, 30),
-        "read_latency.within_1h_share": latency_cdf(spec, 3600),
-        "read_latency.over_6h_share": 1 - latency_cdf(spec, 6 * 3600),
+        "read_latency.immediate_share": latency_cdf(lat, LATENCY_EDGES_S[1]),
+        "read_latency.within_1h_share": latency_cdf(lat, LATENCY_EDGES_S[3]),
+        "read_latency.over_6h_share": 1 - latency_cdf(lat, LATENCY_EDGES_S[4]),
     }
-    for kind in ("image", "video", "document", "audio"):
-        out[f"attachment_type.{kind}_share"] = getattr(media.type_mix, kind)
+    for kind in ATTACHMENT_KINDS:
+        out[f"attachment_type.{kind}_share"] = type_share(spec.media, kind)
         out[f"attachment_size_kb.{kind}_median"] = lognormal_clipped_median(
-            getattr(media.size_kb, kind))
+            size_kb(spec.media, kind))
     return out
 
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-Z95 = 1.6448536269514722  # standard normal 95th percentile
+from synthgen.predict import Z95
 
 
 def lognormal_from_median_p95(median: float, p95: float) -> tuple[float, float]:

@@ -1,13 +1,13 @@
-"""Generate a whole dataset: plan → partitions (in a process pool) → Parquet → manifest.
+"""Generate a whole dataset: spec check → partitions (in a process pool) → Parquet → manifest.
 
 Partitions are independent by construction (each has its own random streams), so the
-result is byte-identical for any number of workers and any batch size.
+result is byte-identical for any number of workers and any batch size. Which tables a
+partition holds, and how each is built, is ``tables.registry``'s business.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
 import multiprocessing
 import platform
 import resource
@@ -22,54 +22,44 @@ import numpy as np
 import pyarrow as pa
 
 import synthgen
-from synthgen.bands import Band, load_band
-from synthgen.dataset import FORMAT, MANIFEST, FileEntry, Manifest, write_manifest
+from synthgen.bands import Band
+from synthgen.dataset import (
+    BAND,
+    ENTRIES,
+    FEASIBILITY,
+    FORMAT,
+    GENERATION,
+    MANIFEST,
+    SEED,
+    SPEC,
+    FileEntry,
+    Manifest,
+    write_json,
+    write_manifest,
+    write_text,
+)
 from synthgen.errors import InputError
+from synthgen.generate.check import spec_check
 from synthgen.generate.plan import cached_plan
-from synthgen.generate.tables.activity import build_activity
-from synthgen.generate.tables.chat import build_conversations, build_memberships, build_reads, build_receipts
-from synthgen.generate.tables.messages import build_messages
-from synthgen.generate.tables.users import build_users
+from synthgen.generate.tables.registry import PartitionInputs, PartitionKind, builders
 from synthgen.generate.write import write_partition
 from synthgen.schema import TABLE_NAMES
-from synthgen.spec import load_spec, spec_from_dict, spec_hash, spec_to_dict
-from synthgen.spec_model import Spec
+from synthgen.spec import spec_from_dict, spec_hash, spec_to_dict
 
 DEFAULT_BATCH_ROWS = 65_536
-_META_FILES = ("generation.json", "seed.txt", "spec.json", "band.json", "feasibility.json",
-               "fidelity.json")
+"""Rows per Arrow batch: bounds a worker's memory for string columns; never changes the data."""
+KIB_PER_MIB = 1024.0
+"""getrusage reports ru_maxrss in KiB (on Linux)."""
 
 
-def resolve(band: str | Band, spec_path: Path | str | None) -> tuple[Band, Spec]:
-    """The band and the spec with the band's overrides applied."""
-    b = load_band(band) if isinstance(band, str) else band
-    return b, load_spec(spec_path, overrides=b.spec_overrides)
-
-
-def _task(seed: str, band: Band, spec_json: dict[str, Any], root: str, kind: str, part: int,
-          batch_rows: int) -> tuple[list[FileEntry], float]:
+def _task(seed: str, band: Band, spec_json: dict[str, Any], root: str, kind: PartitionKind,
+          part: int, batch_rows: int) -> tuple[list[FileEntry], float]:
     """One partition in a worker process; returns its files and CPU seconds."""
     t0 = time.process_time()
     spec = spec_from_dict(spec_json)
-    plan = cached_plan(seed, band, spec)
-    out = Path(root)
-    files: list[FileEntry] = []
-    if kind == "users":
-        files.append(write_partition(out, "users", part, build_users(plan, part).batches(batch_rows)))
-        return files, time.process_time() - t0
-    act = build_activity(plan, part)
-    msgs, attachments = build_messages(plan, part, act)
-    frames = {"conversations": build_conversations(plan, part, act),
-              "conversation_users": build_memberships(plan, part, act),
-              "messages": msgs.frame}
-    if spec.tables.message_reads:
-        frames["message_reads"] = build_reads(plan, act)
-    if spec.tables.message_receipts:
-        frames["message_receipts"] = build_receipts(plan, act)
-    if spec.tables.attachments:
-        frames["attachments"] = attachments
-    for table, frame in frames.items():
-        files.append(write_partition(out, table, part, frame.batches(batch_rows)))
+    inputs = PartitionInputs(cached_plan(seed, band, spec), part)
+    files = [write_partition(Path(root), b.table, part, b.build(inputs).batches(batch_rows))
+             for b in builders(kind, spec)]
     return files, time.process_time() - t0
 
 
@@ -81,7 +71,7 @@ def _prepare_dir(out: Path, force: bool) -> None:
         out.mkdir(parents=True)
         return
     entries = {p.name for p in out.iterdir()}
-    ours = set(TABLE_NAMES) | set(_META_FILES) | {MANIFEST}
+    ours = ENTRIES  # the dataset's own files and what later stages wrote about it
     if MANIFEST in entries and not force:
         raise InputError(f"{out} already holds a complete dataset; use --force to replace it")
     foreign = {e for e in entries if e not in ours and not e.startswith(".")}
@@ -97,7 +87,7 @@ def _prepare_dir(out: Path, force: bool) -> None:
 def _peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024.0
+    return max(own, kids) / KIB_PER_MIB
 
 
 def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
@@ -109,20 +99,14 @@ def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
     if batch_rows < 1:
         raise InputError(f"--batch-rows must be >= 1, got {batch_rows}")
     t_start = time.perf_counter()
-    b, spec = resolve(band, spec_path)
-    from synthgen.generate.feasibility import check_plan
-
-    t0 = time.perf_counter()
-    try:
-        plan = cached_plan(seed, b, spec)
-    except ValueError as e:
-        raise InputError(f"band {b.name} cannot be generated with this spec: {e}") from None
-    plan_s = time.perf_counter() - t0
+    check = spec_check(band, spec_path, seed=seed)
+    b, spec, plan = check.band, check.spec, check.plan
+    plan_s = time.perf_counter() - t_start
     root = Path(out)
     _prepare_dir(root, force)
     spec_json = spec_to_dict(spec)
-    tasks = [("users", u) for u in range(plan.user_partitions)]
-    tasks += [("chat", p) for p in range(plan.partitions)]
+    tasks: list[tuple[PartitionKind, int]] = [("users", u) for u in range(plan.user_partitions)]
+    tasks += [("conversations", p) for p in range(plan.partitions)]
     totals = {"users": b.users, "conversations": b.conversations, "messages": b.messages,
               "conversation_users": int(plan.member_offset[-1])}
     files: list[FileEntry] = []
@@ -165,13 +149,11 @@ def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "adjustments": [asdict(a) for a in plan.adjustments],
     }
-    band_json = {**asdict(b), "window_end": b.window_end.isoformat(),
-                 "window_start": b.window_start.isoformat()}
-    (root / "seed.txt").write_text(seed + "\n")
-    (root / "spec.json").write_text(json.dumps(spec_json, indent=2) + "\n")
-    (root / "band.json").write_text(json.dumps(band_json, indent=2) + "\n")
-    (root / "feasibility.json").write_text(json.dumps(check_plan(plan), indent=2) + "\n")
-    (root / "generation.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text(root / SEED, seed + "\n")
+    write_json(root / SPEC, spec_json, indent=2)
+    write_json(root / BAND, b.to_json(), indent=2)
+    write_json(root / FEASIBILITY, check.feasibility.to_json(), indent=2)
+    write_json(root / GENERATION, report, indent=2)
     write_manifest(root, manifest)  # last: only now is the dataset complete
     return report
 

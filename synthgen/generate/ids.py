@@ -13,6 +13,11 @@ import pyarrow as pa
 from synthgen.generate.seeding import key64
 
 ID_WIDTH = 25
+"""Characters of an id: "c" + 13 + 11 base-32 digits."""
+_HEAD_DIGITS, _TAIL_DIGITS, _BITS_PER_DIGIT = 13, 11, 5
+"""Base-32 digits from the first and the second mix (13 × 5 = 65 bits cover all 64)."""
+UUID_WIDTH = 36
+"""Characters of a uuid-shaped string (8-4-4-4-12 hex digits and 4 dashes)."""
 _ALPHABET = np.frombuffer(b"0123456789abcdefghijklmnopqrstuv", dtype=np.uint8)
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -55,8 +60,8 @@ class IdSpace:
             b = mix64(a ^ self.k2)
         out = np.empty((len(idx), ID_WIDTH), dtype=np.uint8)
         out[:, 0] = ord("c")
-        _digits(a, 13, 5, _ALPHABET, out[:, 1:14])
-        _digits(b, 11, 5, _ALPHABET, out[:, 14:])
+        _digits(a, _HEAD_DIGITS, _BITS_PER_DIGIT, _ALPHABET, out[:, 1:1 + _HEAD_DIGITS])
+        _digits(b, _TAIL_DIGITS, _BITS_PER_DIGIT, _ALPHABET, out[:, 1 + _HEAD_DIGITS:])
         return out
 
 
@@ -70,9 +75,9 @@ def uuid_matrix(seed: str, name: str, index: np.ndarray) -> np.ndarray:
     hexes = np.empty((len(idx), 32), dtype=np.uint8)
     _digits(a, 16, 4, _HEX, hexes[:, :16])
     _digits(b, 16, 4, _HEX, hexes[:, 16:])
-    out = np.empty((len(idx), 36), dtype=np.uint8)
+    out = np.empty((len(idx), UUID_WIDTH), dtype=np.uint8)
     out[:, [8, 13, 18, 23]] = ord("-")
-    pos = [i for i in range(36) if i not in (8, 13, 18, 23)]
+    pos = [i for i in range(UUID_WIDTH) if i not in (8, 13, 18, 23)]
     out[:, pos] = hexes
     out[:, 14] = ord("4")  # version nibble, like a v4 uuid
     return out

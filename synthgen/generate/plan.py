@@ -12,10 +12,12 @@ import datetime as dt
 import math
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from synthgen.bands import Band
+from synthgen.bands import Band, load_band
+from synthgen.errors import SpecError
 from synthgen.generate.distributions import (
     discrete_power_law,
     lognormal_from_median_p95,
@@ -25,11 +27,18 @@ from synthgen.generate.distributions import (
     truncated_lognormal_counts,
 )
 from synthgen.generate.seeding import rng
-from synthgen.generate.timeline import epoch_ms
+from synthgen.generate.timeline import MS_PER_DAY, MS_PER_HOUR, epoch_ms
+from synthgen.spec import load_spec
 from synthgen.spec_model import Spec
 
 DIRECT, SMALL, LARGE = 0, 1, 2
 TYPE_DM, TYPE_GROUP, TYPE_CHANNEL = 0, 1, 2
+MAX_BODY_Q50, MAX_BODY_Q95 = 0.999, 0.9999
+"""Caps on the organic-body quantiles the overall median and p95 map to (heavy share → 1)."""
+MIN_Z_SPREAD = 1e-6
+"""Floor of z95 - z50, so sigma stays finite when both quantiles hit their caps."""
+ACCOUNT_BEFORE_WINDOW_MS = MS_PER_HOUR
+"""Every account is created at least this long (ms) before the window starts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +109,9 @@ def organic_body(spec: Spec, heavy_share: float) -> tuple[float, float]:
     if heavy_share <= 0:
         return lognormal_from_median_p95(pc.median, pc.p95)
     nd = statistics.NormalDist()
-    z50 = nd.inv_cdf(min(0.5 / (1 - heavy_share), 0.999))
-    z95 = nd.inv_cdf(min(0.95 / (1 - heavy_share), 0.9999))
-    sigma = (math.log(pc.p95) - math.log(pc.median)) / max(z95 - z50, 1e-6)
+    z50 = nd.inv_cdf(min(0.5 / (1 - heavy_share), MAX_BODY_Q50))
+    z95 = nd.inv_cdf(min(0.95 / (1 - heavy_share), MAX_BODY_Q95))
+    sigma = (math.log(pc.p95) - math.log(pc.median)) / max(z95 - z50, MIN_Z_SPREAD)
     return math.log(pc.median) - sigma * z50, sigma
 
 
@@ -166,9 +175,9 @@ def build_plan(seed: str, band: Band, spec: Spec) -> Plan:
     n_users, n_conv = band.users, band.conversations
     ru = rng(seed, "plan.users")
     weights = ru.lognormal(0.0, spec.users.activity_sigma, n_users)
-    history_ms = spec.users.history_days * 86_400_000
+    history_ms = spec.users.history_days * MS_PER_DAY
     start_ms = epoch_ms(band.window_start)
-    created = start_ms - 3_600_000 - (ru.random(n_users) * history_ms).astype(np.int64)
+    created = start_ms - ACCOUNT_BEFORE_WINDOW_MS - (ru.random(n_users) * history_ms).astype(np.int64)
 
     rc = rng(seed, "plan.conversations")
     mix = c_spec.size_mix
@@ -228,6 +237,20 @@ def cached_plan(seed: str, band: Band, spec: Spec) -> Plan:
         _PLANS.clear()
         _PLANS[key] = build_plan(seed, band, spec)
     return _PLANS[key]
+
+
+def resolve(band: str | Band, spec_path: Path | str | None) -> tuple[Band, Spec]:
+    """The band and the spec with the band's overrides applied."""
+    b = load_band(band) if isinstance(band, str) else band
+    return b, load_spec(spec_path, overrides=b.spec_overrides)
+
+
+def plan_for(seed: str, band: Band, spec: Spec) -> Plan:
+    """cached_plan, or a SpecError naming the band when the spec cannot fit it."""
+    try:
+        return cached_plan(seed, band, spec)
+    except ValueError as e:
+        raise SpecError(f"band {band.name} cannot be generated with this spec: {e}") from None
 
 
 def window(band: Band) -> tuple[dt.datetime, int]:

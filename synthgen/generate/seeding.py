@@ -26,6 +26,10 @@ PURPOSES: dict[str, int] = {
     "vocabulary": 16,
 }
 
+SECOND_STREAM = 1_000_000
+"""Partition offset of a purpose's second stream (partitions never reach it): lets one table
+draw from a purpose's numbers without shifting the first stream's."""
+
 
 def root_entropy(seed: str) -> int:
     """128 bits of entropy from the seed string."""

@@ -20,39 +20,59 @@ _ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
            "gr", "kr", "pl", "st", "tr", "sk", "sl", "th"]
 _VOWELS = ["a", "e", "i", "o", "u", "ai", "ou", "ei"]
 _CODAS = ["", "", "", "n", "r", "s", "l", "m", "k", "x"]
+VOCABULARY_SEED = 20251022
+"""Fixed seed of the vocabulary: it is part of synthgen itself, not of any dataset."""
+VOCABULARY_WORDS = 6000
+"""Distinct pseudo-words in the vocabulary."""
+SYLLABLES_PER_WORD = (1, 2, 2, 3, 3, 4)
+"""Syllable counts drawn uniformly (so 2 and 3 are twice as likely as 1 and 4)."""
+WORD_CHARS = (2, 14)
+"""Allowed word length, characters (inclusive)."""
+RANKS_SEED = 7
+"""Fixed seed of the word-rank permutation (which word is frequent)."""
+ZIPF_EXPONENT = 1.05
+"""Word frequency ∝ rank^-ZIPF_EXPONENT, as in natural text."""
+POOL_BYTES = 1 << 20
+"""Default size of a text pool (bytes): message text of one partition is sliced from it."""
+MEAN_WORD_BYTES = 6
+"""Average bytes per word including the space: words to draw = pool bytes / this."""
+POOL_WRAP_BYTES = 5000
+"""Bytes of the pool repeated past its end, so a text starting near the end never overruns."""
 
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
     """About 6,000 distinct pseudo-words of 1-4 syllables; no word, and no prefix of a word
     (text is cut at arbitrary lengths), is a person name."""
-    r = np.random.default_rng(20251022)  # fixed: the vocabulary is part of synthgen itself
+    r = np.random.default_rng(VOCABULARY_SEED)
     syll = [o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS]
     banned = person_names()
     words: set[str] = set()
-    while len(words) < 6000:
-        k = int(r.choice([1, 2, 2, 3, 3, 4]))
+    while len(words) < VOCABULARY_WORDS:
+        k = int(r.choice(SYLLABLES_PER_WORD))
         w = "".join(syll[i] for i in r.integers(0, len(syll), k))
-        if 2 <= len(w) <= 14 and not any(w[:k] in banned for k in range(1, len(w) + 1)):
+        lo, hi = WORD_CHARS
+        if lo <= len(w) <= hi and not any(w[:k] in banned for k in range(1, len(w) + 1)):
             words.add(w)
     return tuple(sorted(words))
 
 
-_RANKS = np.random.default_rng(7).permutation(np.arange(1, 6001, dtype=np.float64))
+_RANKS = np.random.default_rng(RANKS_SEED).permutation(
+    np.arange(1, VOCABULARY_WORDS + 1, dtype=np.float64))
 
 
 class Pool:
     """A block of random words (bytes) to slice message text from."""
 
-    def __init__(self, rng: np.random.Generator, size_bytes: int = 1 << 20) -> None:
+    def __init__(self, rng: np.random.Generator, size_bytes: int = POOL_BYTES) -> None:
         vocab = vocabulary()
         # Zipf-like word frequencies, as natural text has.
         ranks = _RANKS[: len(vocab)]
-        p = ranks**-1.05
-        n_words = size_bytes // 6
+        p = ranks**-ZIPF_EXPONENT
+        n_words = size_bytes // MEAN_WORD_BYTES
         picks = rng.choice(len(vocab), size=n_words, p=p / p.sum())
         text = " ".join(vocab[i] for i in picks.tolist()).encode()  # once per partition
-        self.data = np.frombuffer(text + b" " + text[:5000], dtype=np.uint8)
+        self.data = np.frombuffer(text + b" " + text[:POOL_WRAP_BYTES], dtype=np.uint8)
         self.usable = len(text)
         starts = np.flatnonzero(self.data[: self.usable] == ord(" ")) + 1
         self.word_starts = np.concatenate([[0], starts[starts < self.usable]])

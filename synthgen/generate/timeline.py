@@ -18,7 +18,20 @@ import numpy as np
 from synthgen.spec_model import TimeSpec
 
 _EPOCH = dt.datetime(1970, 1, 1)
+MS_PER_MINUTE = 60_000
+"""Milliseconds in a minute (the timeline's resolution)."""
+MS_PER_HOUR = 3_600_000
+"""Milliseconds in an hour."""
+MS_PER_DAY = 86_400_000
+"""Milliseconds in a day."""
+MINUTES_PER_DAY = 1440
+"""Minutes in a day."""
 SEASONAL_PEAK_DAY = 350
+"""Day of the year (1-366) on which the yearly traffic cosine peaks."""
+DAYS_PER_YEAR = 365.25
+"""Period of the yearly cosine, in days."""
+PEAK_WIDTH_HOURS = 2.0
+"""Standard deviation, in hours, of the Gaussian shoulder around each peak-hours interval."""
 
 
 def epoch_ms(t: dt.datetime) -> int:
@@ -36,7 +49,7 @@ def hourly_profile(spec: TimeSpec) -> np.ndarray:
         d_end = np.abs(centers - end)
         d = np.minimum(np.minimum(d_start, 24 - d_start), np.minimum(d_end, 24 - d_end))
         d = np.where(inside, 0.0, d)
-        shape = np.maximum(shape, np.exp(-(d**2) / (2 * 2.0**2)))
+        shape = np.maximum(shape, np.exp(-(d**2) / (2 * PEAK_WIDTH_HOURS**2)))
     lo, hi = shape.min(), shape.max()
     norm = (shape - lo) / (hi - lo) if hi > lo else np.zeros(24)
     out: np.ndarray = 1.0 + (spec.diurnal_peak_to_trough - 1.0) * norm
@@ -50,10 +63,10 @@ class Timeline:
         self.start = start
         self.days = days
         self.start_ms = epoch_ms(start)
-        minutes = days * 1440
-        m = epoch_ms(start) // 60_000 + np.arange(minutes, dtype=np.int64)
+        minutes = days * MINUTES_PER_DAY
+        m = epoch_ms(start) // MS_PER_MINUTE + np.arange(minutes, dtype=np.int64)
         hour = (m // 60) % 24
-        day = m // 1440
+        day = m // MINUTES_PER_DAY
         weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
         doy = np.array([(_EPOCH + dt.timedelta(days=int(d))).timetuple().tm_yday
                         for d in np.unique(day)])
@@ -61,11 +74,11 @@ class Timeline:
         lam = hourly_profile(spec)[hour]
         lam = lam * np.where(weekday < 5, spec.weekday_to_weekend, 1.0)
         lam = lam * (1 + spec.seasonal_amplitude
-                     * np.cos(2 * math.pi * (doy_per_minute - SEASONAL_PEAK_DAY) / 365.25))
+                     * np.cos(2 * math.pi * (doy_per_minute - SEASONAL_PEAK_DAY) / DAYS_PER_YEAR))
         cum = np.concatenate([[0.0], np.cumsum(lam)])
         self._cum = cum / cum[-1]
-        self._edges_ms = np.arange(minutes + 1, dtype=np.float64) * 60_000.0
-        self.length_ms = minutes * 60_000
+        self._edges_ms = np.arange(minutes + 1, dtype=np.float64) * float(MS_PER_MINUTE)
+        self.length_ms = minutes * MS_PER_MINUTE
 
     def to_ms(self, u: np.ndarray) -> np.ndarray:
         """Operational time (0..1) → milliseconds since window start (float)."""

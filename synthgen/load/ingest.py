@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from synthgen.errors import DatasetError, SynthgenError
 from synthgen.load.ledger import Unit, record_unit
+from synthgen.pg.connect import first_line
 from synthgen.pg.sql import quote_ident
 from synthgen.schema import TABLES, arrow_schema
 
@@ -245,14 +246,7 @@ def ingest_unit(conn: Connection, schema: str, unit: Unit, batches: Iterator[pa.
         if isinstance(cause, SynthgenError):
             raise cause from None
         raise LoadFailed(f"loading {schema}.{unit.key} failed, nothing of it was kept: "
-                         f"{_first_line(cause)}", table=table, partition=unit.partition) from None
+                         f"{first_line(cause)}", table=table, partition=unit.partition) from None
     return UnitResult(unit, state["rows"], state["bytes"], time.perf_counter() - started,
                       state["last"])
 
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    for line in text.splitlines():
-        if "ERROR" in line:
-            return line.strip()
-    return text.splitlines()[0] if text else type(e).__name__

@@ -3,9 +3,9 @@
 The ledger (``<schema>._synthgen_load_ledger``) holds one row per loaded unit — a
 ``(table, partition)`` or a time slice of messages — inserted in the same transaction as the
 unit's rows, so after a crash the ledger says exactly what is in the tables. Database-wide
-tables live in the ``_synthgen`` schema next to the marker: ``schemas`` (which dataset each
-schema holds, and whether synthgen created the schema) and ``load_audit`` (one row per load
-attempt: seed, spec hash, band, counts, timings, status).
+tables live in the ``_synthgen`` schema next to the marker (``pg.marker`` creates them):
+``schemas`` (which dataset each schema holds, and whether synthgen created the schema) and
+``load_audit`` (one row per load attempt: seed, spec hash, band, counts, timings, status).
 """
 
 from __future__ import annotations
@@ -17,35 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from synthgen.dataset import Manifest
 from synthgen.pg.connect import connect, execute
+from synthgen.pg.marker import META_SCHEMA
 from synthgen.pg.sql import qualified, quote_ident
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
 
-META_SCHEMA = "_synthgen"
 LEDGER_TABLE = "_synthgen_load_ledger"
-
-
-def meta_sql() -> list[str]:
-    """CREATE statements of the database-wide bookkeeping schema (idempotent)."""
-    s = META_SCHEMA
-    return [
-        f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}",
-        f"CREATE TABLE IF NOT EXISTS {qualified(s, 'marker')} ("
-        "marked_at timestamptz NOT NULL DEFAULT now(), database text NOT NULL, "
-        "synthgen_version text NOT NULL, note text NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {qualified(s, 'schemas')} ("
-        "schema_name text PRIMARY KEY, created_by_synthgen boolean NOT NULL, "
-        "seed text NOT NULL, band text NOT NULL, spec_hash text NOT NULL, "
-        "load_order text NOT NULL, dataset text NOT NULL, "
-        "registered_at timestamptz NOT NULL DEFAULT now())",
-        f"CREATE TABLE IF NOT EXISTS {qualified(s, 'load_audit')} ("
-        "id bigserial PRIMARY KEY, schema_name text NOT NULL, seed text NOT NULL, "
-        "band text NOT NULL, spec_hash text NOT NULL, dataset text NOT NULL, "
-        "target jsonb NOT NULL, options jsonb NOT NULL, "
-        "started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, "
-        "status text NOT NULL, counts jsonb, timings jsonb, error text)",
-    ]
 
 
 # -- the schema registry -------------------------------------------------------------------
@@ -184,7 +162,7 @@ def audit_finish(dsn: str, audit_id: int, status: str, counts: dict[str, int] | 
                  timings: dict[str, Any] | None, error: str | None) -> None:
     """Close an audit row on a fresh connection (the loader's may be broken).
 
-    ``error`` must already be scrubbed of credentials (``connect.scrub``).
+    ``error`` must already be scrubbed of credentials (``pg.sql.scrub``).
     """
     conn = connect(dsn)
     try:

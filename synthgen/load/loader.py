@@ -37,10 +37,10 @@ from synthgen.load.post_load import post_load, vacuum_analyze
 from synthgen.load.prefetch import Prefetch
 from synthgen.load.progress import Progress
 from synthgen.load.schema_ops import prepare
-from synthgen.pg import server as embedded
-from synthgen.pg.connect import connect, driver_errors, execute, inspect_target, scrub
+from synthgen.pg.connect import connect, driver_errors, execute
 from synthgen.pg.guards import check_target, refuse_production
-from synthgen.pg.sql import check_schema_name, qualified, redact_dsn
+from synthgen.pg.sql import check_schema_name, qualified, redact_dsn, scrub
+from synthgen.pg.target import inspect_target, is_embedded
 from synthgen.schema import TABLE_NAMES
 
 if TYPE_CHECKING:
@@ -74,21 +74,21 @@ class Tally:
     last: float = 0.0
 
 
-def load_dataset(dataset_dir: Path | str, dsn: str | None, schema: str = "perf_synthetic", *,
+def load_dataset(dataset_dir: Path | str, dsn: str, schema: str = "perf_synthetic", *,
                  resume: bool = False, order: str = "time", jobs: int = 1, force: bool = False,
                  existing: bool = False, progress: bool = False,
                  slice_rows: int = SLICE_ROWS) -> dict[str, Any]:
-    """Load a dataset into ``schema`` (embedded server when ``dsn`` is None); a JSON report.
+    """Load a dataset into ``schema`` of the (resolved, ``pg.target.resolve``) DSN; a JSON report.
 
     Raises TargetRefused / EnvironmentProblem (exit 3), InputError / DatasetError (exit 2);
     database errors outside a unit's ingest become EnvironmentProblem, credentials scrubbed.
     """
-    with driver_errors(dsn or "", f"loading into schema {schema!r}"):
+    with driver_errors(dsn, f"loading into schema {schema!r}"):
         return _load(dataset_dir, dsn, schema, resume=resume, order=order, jobs=jobs,
                      force=force, existing=existing, progress=progress, slice_rows=slice_rows)
 
 
-def _load(dataset_dir: Path | str, dsn: str | None, schema: str, *, resume: bool, order: str,
+def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool, order: str,
           jobs: int, force: bool, existing: bool, progress: bool,
           slice_rows: int) -> dict[str, Any]:
     started = time.perf_counter()
@@ -101,8 +101,6 @@ def _load(dataset_dir: Path | str, dsn: str | None, schema: str, *, resume: bool
     root = Path(dataset_dir)
     manifest = read_manifest(root)
     _check_files(root, manifest)
-    use_embedded = dsn is None
-    target_dsn = embedded.ensure_server() if dsn is None else dsn
 
     conn = connect(target_dsn)
     try:
@@ -131,7 +129,7 @@ def _load(dataset_dir: Path | str, dsn: str | None, schema: str, *, resume: bool
     finally:
         conn.close()
 
-    report: dict[str, Any] = {"dsn": redact_dsn(target_dsn), "embedded": use_embedded,
+    report: dict[str, Any] = {"dsn": redact_dsn(target_dsn), "embedded": is_embedded(target_dsn),
                               "target": target.to_json(), "schema": schema,
                               "dataset": str(root), "seed": manifest.seed, "band": manifest.band,
                               "spec_hash": manifest.spec_hash, "order": order, "jobs": jobs,

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from synthgen.errors import EnvironmentProblem, TargetRefused
-from synthgen.load.ledger import LEDGER_TABLE, META_SCHEMA, get_schema_record
+from synthgen.load.ledger import LEDGER_TABLE, get_schema_record
 from synthgen.load.schema_ops import schema_exists
-from synthgen.pg import server as embedded
-from synthgen.pg.connect import Target, connect, driver_errors, execute, inspect_target
-from synthgen.pg.guards import is_marked, refuse_production
+from synthgen.pg.connect import connect, driver_errors, execute, first_line
+from synthgen.pg.guards import refuse_production
+from synthgen.pg.marker import META_SCHEMA, is_marked
 from synthgen.pg.sql import check_schema_name, qualified, quote_ident
+from synthgen.pg.target import Target, inspect_target
 from synthgen.schema import ENUMS, TABLES
 
 
@@ -38,16 +39,15 @@ class TeardownPlan:
         return [head, *self.notes, "will run:", *(f"  {a};" for a in self.actions)]
 
 
-def plan_teardown(dsn: str | None, schema: str) -> TeardownPlan:
+def plan_teardown(dsn: str, schema: str) -> TeardownPlan:
     """Work out what to drop; refuses production and unmarked databases."""
-    with driver_errors(dsn or "", "planning the teardown"):
+    with driver_errors(dsn, "planning the teardown"):
         return _plan(dsn, schema)
 
 
-def _plan(dsn: str | None, schema: str) -> TeardownPlan:
+def _plan(dsn: str, schema: str) -> TeardownPlan:
     refuse_production()
     check_schema_name(schema)
-    dsn = embedded.ensure_server() if dsn is None else dsn
     conn = connect(dsn)
     try:
         target = inspect_target(conn, dsn)
@@ -92,7 +92,7 @@ def run_teardown(plan: TeardownPlan) -> None:
             raise EnvironmentProblem(f"teardown of schema {plan.schema!r} refused by the server, "
                                      f"nothing was dropped (other objects depend on synthgen's, "
                                      f"or the schema holds objects synthgen did not create): "
-                                     f"{str(e).strip().splitlines()[0]}") from None
+                                     f"{first_line(e)}") from None
     finally:
         conn.close()
 

@@ -1,9 +1,9 @@
-"""Safety before any write: not production, a marked synthgen target, the right schema.
+"""Safety before any write: not production, and a marked synthgen target.
 
-A database becomes a synthgen target when synthgen writes its marker (schema ``_synthgen``,
-table ``marker``) at the first load. A first load into a database that already holds user
-tables needs ``force``: it may be somebody's real database. Every refusal is a
-``TargetRefused`` (exit 3) with a message that says what to do.
+A database becomes a synthgen target when synthgen writes its marker (``pg.marker``) at the
+first load. A first load into a database that already holds user tables needs ``force``: it
+may be somebody's real database. Every refusal is a ``TargetRefused`` (exit 3) with a message
+that says what to do.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import os
 from typing import TYPE_CHECKING
 
 from synthgen.errors import TargetRefused
-from synthgen.load.ledger import META_SCHEMA, meta_sql
-from synthgen.pg.connect import Target, execute
-from synthgen.pg.sql import qualified
+from synthgen.pg.connect import execute
+from synthgen.pg.marker import META_SCHEMA, is_marked, mark, meta_sql
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
+
+    from synthgen.pg.target import Target
 
 ENV_VARS = ("SYNTHGEN_ENV", "APP_ENV", "NODE_ENV")
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", META_SCHEMA)
@@ -33,17 +34,6 @@ def refuse_production(environ: dict[str, str] | None = None) -> None:
                                 "writes to production. Unset it to target a test database.")
 
 
-def is_marked(conn: Connection) -> bool:
-    """True when the database carries the synthgen marker."""
-    rows = execute(conn, "SELECT to_regclass($1) IS NOT NULL", (f"{META_SCHEMA}.marker",))
-    if not rows[0][0]:
-        conn.rollback()
-        return False
-    n = execute(conn, f"SELECT count(*) FROM {qualified(META_SCHEMA, 'marker')}")[0][0]
-    conn.rollback()
-    return int(n) > 0
-
-
 def user_tables(conn: Connection, limit: int = 5) -> list[str]:
     """A few user tables (schema.table) outside system schemas and synthgen's own."""
     rows = execute(conn, "SELECT n.nspname || '.' || c.relname FROM pg_class c "
@@ -53,19 +43,6 @@ def user_tables(conn: Connection, limit: int = 5) -> list[str]:
                    (list(_SYSTEM_SCHEMAS), limit))
     conn.rollback()
     return [str(r[0]) for r in rows]
-
-
-def mark(conn: Connection, target: Target, note: str = "marked at first load") -> None:
-    """Write the marker (and the bookkeeping tables); committed at once."""
-    from synthgen import __version__
-
-    for sql in meta_sql():
-        execute(conn, sql)
-    if not int(execute(conn, f"SELECT count(*) FROM {qualified(META_SCHEMA, 'marker')}")[0][0]):
-        execute(conn, f"INSERT INTO {qualified(META_SCHEMA, 'marker')} "
-                      "(database, synthgen_version, note) VALUES ($1, $2, $3)",
-                (target.database, __version__, note))
-    conn.commit()
 
 
 def check_target(conn: Connection, target: Target, *, force: bool) -> None:

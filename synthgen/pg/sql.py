@@ -1,14 +1,15 @@
-"""Small SQL-safety helpers every stage that talks to PostgreSQL uses.
+"""SQL and credential safety: quoted identifiers, checked schema names, redacted DSNs.
 
 Identifiers are always quoted; schema names are also checked against a conservative
-pattern, so a hostile name is refused before any SQL is built. DSNs are redacted before
-they reach a log, a report or an error message.
+pattern, so a hostile name is refused before any SQL is built. DSNs are redacted
+(``redact_dsn``) and texts scrubbed of passwords (``scrub``) before they reach a log, a
+report or an error message.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from synthgen.errors import InputError
 
@@ -50,6 +51,9 @@ def qualified(schema: str, table: str) -> str:
 
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# In free text a password value ends at ``&`` too, so a redacted URL keeps its other options.
+_TEXT_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]+)", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/?#@]*:)([^\s/?#]+)(@)", re.IGNORECASE)
 
 
 def redact_dsn(dsn: str) -> str:
@@ -71,3 +75,44 @@ def redact_dsn(dsn: str) -> str:
         query = _KV_PASSWORD.sub(r"\1***", parts.query.replace("&", " ")).replace(" ", "&")
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return _KV_PASSWORD.sub(r"\1***", dsn)
+
+
+def scrub(text: str, dsn: str) -> str:
+    """``text`` safe to show: the DSN redacted, and every form of its password replaced.
+
+    The password goes wherever it appears (as written in the DSN, unquoted, percent-decoded),
+    and so does any other ``password=`` value or ``user:password@`` in the text.
+
+    >>> scrub("failed for postgresql://u:pw1@h/db (pw1)", "postgresql://u:pw1@h/db")
+    'failed for postgresql://u:***@h/db (***)'
+    >>> scrub("bad: host=h password='a b' (a b)", "host=h password='a b'")
+    'bad: host=h password=*** (***)'
+    """
+    if dsn:
+        text = text.replace(dsn, redact_dsn(dsn))
+        for password in sorted(_passwords(dsn), key=len, reverse=True):
+            text = text.replace(password, "***")
+    text = _URL_USERINFO.sub(r"\1***\3", text)
+    return _TEXT_PASSWORD.sub(r"\1***", text)
+
+
+def _passwords(dsn: str) -> set[str]:
+    """Every spelling of the DSN's password(s) that could show up in a message."""
+    found: set[str] = set()
+    if "://" in dsn:
+        parts = urlsplit(dsn)
+        userinfo = parts.netloc.rpartition("@")[0]
+        if ":" in userinfo:
+            found.add(userinfo.split(":", 1)[1])
+        for pair in parts.query.split("&"):
+            key, _, value = pair.partition("=")
+            if unquote_plus(key).strip().lower() == "password":
+                found.add(value)
+    else:
+        for match in _KV_PASSWORD.finditer(dsn):
+            value = match.group(2)
+            found.add(value)
+            if value.startswith("'"):  # libpq quoting: 'a b', with \' and \\ escaped
+                found.add(re.sub(r"\\(.)", r"\1", value[1:-1]))
+    found |= {decoded for value in found for decoded in (unquote(value), unquote_plus(value))}
+    return {value for value in found if value}

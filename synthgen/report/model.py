@@ -32,10 +32,14 @@ import datetime as dt
 import json
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from synthgen.dataset import REPORT_HTML, REPORT_JSON, REPORT_MD, write_text
+
+if TYPE_CHECKING:
+    from synthgen.pipeline.record import RunRecord
 
 FORMAT = "synthgen-report/1"
-REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
 
 
 def _versions(server: str | None) -> dict[str, Any]:
@@ -81,18 +85,18 @@ def decision_of(fidelity: dict[str, Any] | None, compare: dict[str, Any] | None)
     return "GO" if len(verdicts) == 2 else "INCOMPLETE"
 
 
-def build(*, dataset: Path, seed: str, band: str, options: dict[str, Any],
-          stages: list[dict[str, Any]], spec_check: dict[str, Any] | None,
-          generation: dict[str, Any] | None, fidelity: dict[str, Any] | None,
-          load: dict[str, Any] | None, pre: dict[str, Any] | None,
-          post: dict[str, Any] | None, compare: dict[str, Any] | None,
-          applied: dict[str, Any] | None, finish: dict[str, Any] | None,
-          distributions: dict[str, Any] | None, error: str | None,
-          target: dict[str, Any] | None) -> dict[str, Any]:
-    """Assemble report.json from the stages' outputs (any of them may be missing)."""
+def build(rec: RunRecord, *, distributions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble report.json from a run record (any stage's result may be missing)."""
+    fidelity = rec.fidelity.doc if rec.fidelity else None
+    compare = rec.compare.doc if rec.compare else None
+    pre = rec.pre.doc if rec.pre else None
+    post = rec.post.doc if rec.post else None
+    generation = rec.generation.report if rec.generation else {}
+    finish = rec.finish.result if rec.finish else None
+    options = rec.options_json()
     decision = decision_of(fidelity, compare)
-    status = "failed" if error else ("done" if compare is not None or decision == "GO"
-                                     else "stopped" if decision == "NO-GO" else "failed")
+    status = "failed" if rec.error else ("done" if compare is not None or decision == "GO"
+                                         else "stopped" if decision == "NO-GO" else "failed")
     server = (post or pre or {}).get("server", {}).get("version")
     new = {i["index"] for i in (compare or {}).get("new_indexes", [])}
     gates: dict[str, Any] = {"fidelity": None, "indexes": None}
@@ -102,19 +106,20 @@ def build(*, dataset: Path, seed: str, band: str, options: dict[str, Any],
     if compare is not None:
         gates["indexes"] = _trim_compare(compare)
     indexes = None
-    if applied is not None or finish is not None or post is not None:
+    if rec.applied is not None or finish is not None or post is not None:
         indexes = {"file": options.get("indexes"),
-                   "applied": (applied or {}).get("statements", []),
+                   "applied": ((rec.applied and rec.applied.result) or {}).get("statements", []),
                    "sizes": _index_sizes(post, new), "finish": finish}
     return {
-        "format": FORMAT, "decision": decision, "status": status, "error": error,
-        "seed": seed, "band": band, "spec_hash": (generation or {}).get("spec_hash"),
-        "dataset": str(dataset),
+        "format": FORMAT, "decision": decision, "status": status, "error": rec.error,
+        "seed": rec.seed, "band": rec.opts.band, "spec_hash": generation.get("spec_hash"),
+        "dataset": str(rec.out),
         "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "versions": _versions(server), "target": target, "options": options,
-        "counts": (generation or {}).get("rows", {}), "stages": stages,
-        "spec_check": spec_check, "gates": gates, "indexes": indexes,
-        "load": load, "distributions": distributions,
+        "versions": _versions(server), "target": rec.target_json(), "options": options,
+        "counts": generation.get("rows", {}), "stages": [s.to_json() for s in rec.stages],
+        "spec_check": rec.spec_check.report if rec.spec_check else None, "gates": gates,
+        "indexes": indexes, "load": rec.load.report if rec.load else None,
+        "distributions": distributions,
         "runs": {"pre": (pre or {}).get("conditions"), "post": (post or {}).get("conditions")},
     }
 
@@ -127,9 +132,6 @@ def write(doc: dict[str, Any], root: Path) -> dict[str, Path]:
     paths = {}
     for name, text in ((REPORT_JSON, json.dumps(doc, indent=1, default=str) + "\n"),
                        (REPORT_MD, render_markdown(doc)), (REPORT_HTML, render_html(doc))):
-        path = root / name
-        tmp = root / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        paths[name] = path
+        write_text(root / name, text)
+        paths[name] = root / name
     return paths

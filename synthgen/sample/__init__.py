@@ -32,19 +32,20 @@ def sample(dsn: str, schema: str = "public", window_days: int = 30, k: int = 10,
            epsilon: float | None = None, out: Path = Path("shape-metrics.json"), *,
            statement_timeout_s: int = 600) -> dict[str, Any]:
     """Measure production, gate the export, write it and its manifest; return a summary."""
+    from synthgen.pg.connect import connect
     from synthgen.sample.export import build_export, suppressed_cells, withheld
     from synthgen.sample.gate import check_export
     from synthgen.sample.manifest import build_manifest, manifest_path, write_manifest
     from synthgen.sample.measures import MEASURES, window_measures
     from synthgen.sample.planner import planner_facts
-    from synthgen.sample.queries import connect_readonly, run_measures
+    from synthgen.sample.queries import run_measures
     from synthgen.sample.sources import with_clause
 
     check_schema_name(schema)
     _check_args(window_days, k, epsilon)
     started = time.perf_counter()
     measures = MEASURES + window_measures(window_days)
-    conn = connect_readonly(dsn, statement_timeout_s)
+    conn = connect(dsn, read_only=True, statement_timeout_s=statement_timeout_s)
     try:
         raw = run_measures(conn, measures, with_clause(schema, window_days))
         planner = planner_facts(conn, schema)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from synthgen.dataset import write_json
 from synthgen.metrics import METRICS
 from synthgen.sample.measures import MEASURES
 
@@ -56,4 +56,4 @@ def build_manifest(export: Path, body: bytes, doc: dict[str, Any], *, schema: st
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(path, manifest, indent=2)

@@ -13,6 +13,7 @@ from synthgen.metrics import (
     MESSAGES_PER_CONVERSATION_EDGES,
     SIZE_CLASSES,
 )
+from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 from synthgen.sample.queries import Cat, Hist, Measure, Quant, Scalar
 from synthgen.sample.sources import HEAVY_ROOM_MIN_MESSAGES, PROFILE_FIELDS
 from synthgen.schema import ENUMS
@@ -48,7 +49,7 @@ def group_ids(edges: tuple[float, ...], group_edges: tuple[float, ...]) -> tuple
     return tuple(sum(1 for g in group_edges if g <= e) - 1 for e in edges)
 
 
-ATTACHMENT_TYPES: tuple[str, ...] = ("IMAGE", "VIDEO", "DOCUMENT", "AUDIO")
+ATTACHMENT_TYPES: tuple[str, ...] = tuple(attachment_type(k) for k in ATTACHMENT_KINDS)
 BODY_PROBS = (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 COUNT_PROBS = (0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 SIZE_PROBS = (0.1, 0.25, 0.5, 0.75, 0.9)

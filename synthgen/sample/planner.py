@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from synthgen.pg.connect import execute
 from synthgen.pg.sql import check_schema_name
 from synthgen.sample.privacy import sig
-from synthgen.sample.queries import run_rows
 from synthgen.schema import TABLE_NAMES
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _array(items: tuple[str, ...]) -> str:
 def planner_facts(conn: Connection, schema: str) -> dict[str, Any]:
     """n_distinct / correlation / null_frac per hot column, row estimate and size per table."""
     s = check_schema_name(schema)  # a checked name is safe as a SQL literal
-    col_rows = run_rows(conn, f"""
+    col_rows = execute(conn, f"""
         SELECT array_position({_array(HOT_COLUMNS)}, tablename::text || '.' || attname::text),
                n_distinct::float8, correlation::float8, null_frac::float8
         FROM pg_stats WHERE schemaname = '{s}'
@@ -49,7 +49,7 @@ def planner_facts(conn: Connection, schema: str) -> dict[str, Any]:
             "n_distinct": None if nd is None else sig(float(nd), 2),
             "correlation": None if corr is None else round(float(corr), 2),
             "null_frac": None if nf is None else round(float(nf), 3)}
-    table_rows = run_rows(conn, f"""
+    table_rows = execute(conn, f"""
         SELECT array_position({_array(TABLE_NAMES)}, c.relname::text), c.reltuples::float8,
                pg_total_relation_size(c.oid)::float8
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import EnvironmentProblem
-from synthgen.pg.sql import redact_dsn
+from synthgen.pg.connect import execute, first_line
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
+
+_ERROR_CHARS = 200
+"""A failing measurement's error is cut to this length: the server may quote what it read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,55 +156,15 @@ def _to_raw(m: Measure, rows: list[tuple[Any, ...]]) -> Raw:
     return RawScalar(None if row[0] is None else float(row[0]), int(row[1] or 0))
 
 
-def connect_readonly(dsn: str, statement_timeout_s: int = 600) -> Connection:
-    """A session that cannot write: every transaction read-only, every statement time-boxed."""
-    import adbc_driver_postgresql.dbapi as pg
-
-    try:
-        conn = pg.connect(dsn, autocommit=True)
-    except Exception as e:  # the driver's message may echo the DSN
-        msg = str(e).replace(dsn, redact_dsn(dsn))
-        raise EnvironmentProblem(f"cannot connect to {redact_dsn(dsn)}: {msg}") from None
-    try:
-        with conn.cursor() as cur:
-            for stmt in ("SET default_transaction_read_only = on",
-                         f"SET statement_timeout = {int(statement_timeout_s) * 1000}",
-                         "SET lock_timeout = 5000",
-                         "SET application_name = 'synthgen sample (read-only)'"):
-                cur.execute(stmt)
-            cur.execute("SELECT current_setting('transaction_read_only')")
-            (state,) = cur.fetchone() or ("off",)
-        if state != "on":
-            raise EnvironmentProblem("could not make the sampling session read-only")
-    except EnvironmentProblem:
-        conn.close()
-        raise
-    except Exception as e:
-        conn.close()
-        raise EnvironmentProblem(f"cannot prepare a read-only session on {redact_dsn(dsn)}: "
-                                 f"{type(e).__name__}") from None
-    return conn
-
-
 def run_measures(conn: Connection, measures: Sequence[Measure], with_clause: str) -> dict[str, Raw]:
     """Run every measurement; a failing statement names the measurement, never a value."""
     out: dict[str, Raw] = {}
-    with conn.cursor() as cur:
-        for m in measures:
-            try:
-                cur.execute(measure_sql(m, with_clause))
-                rows: list[tuple[Any, ...]] = cur.fetchall()
-            except Exception as e:
-                first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
-                raise EnvironmentProblem(f"sampling query {m.name} failed: {type(e).__name__}: "
-                                         f"{first}") from None
-            out[m.name] = _to_raw(m, rows)
+    for m in measures:
+        try:
+            rows = execute(conn, measure_sql(m, with_clause))
+        except Exception as e:
+            raise EnvironmentProblem(f"sampling query {m.name} failed: {type(e).__name__}: "
+                                     f"{first_line(e)[:_ERROR_CHARS]}") from None
+        out[m.name] = _to_raw(m, rows)
     return out
 
-
-def run_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
-    """Run one catalog query (planner facts) and return its rows."""
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows: list[tuple[Any, ...]] = cur.fetchall()
-        return rows

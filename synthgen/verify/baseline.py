@@ -51,11 +51,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from synthgen.dataset import write_json
 from synthgen.errors import InputError
+from synthgen.pg.connect import connect, execute
 from synthgen.pg.sql import check_schema_name, redact_dsn
 from synthgen.verify import explain
 from synthgen.verify.catalogue import load_catalogue
-from synthgen.verify.db import connect, execute, resolve_dsn
 from synthgen.verify.params import choose_params
 
 FORMAT = "synthgen-baseline/1"
@@ -78,21 +79,20 @@ def _check_tables(conn: Any, schema: str) -> None:
                          "dataset first (synthgen load)")
 
 
-def baseline(dsn: str | None, schema: str, label: str, *, runs: int = 10, warmup: int = 2,
+def baseline(dsn: str, schema: str, label: str, *, runs: int = 10, warmup: int = 2,
              parallel_workers: int = 2, queries_dir: Path | str | None = None,
              param_sets: list[dict[str, Any]] | None = None,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Measure every query × parameter set ``runs`` times; the baseline dict (module doc).
 
-    ``param_sets`` (e.g. another baseline's) replaces the selection from the data. With
-    ``dsn`` None the embedded server is used.
+    ``param_sets`` (e.g. another baseline's) replaces the selection from the data; ``dsn``
+    is resolved (``pg.target.resolve``).
     """
     check_schema_name(schema)
     if runs < 1 or warmup < 0:
         raise InputError(f"runs must be ≥ 1 and warm-up ≥ 0, got runs={runs}, warmup={warmup}")
     queries = load_catalogue(queries_dir)
-    dsn = resolve_dsn(dsn)
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         _check_tables(conn, schema)
         settings = explain.pin_session(conn, parallel_workers)
@@ -130,9 +130,7 @@ def baseline(dsn: str | None, schema: str, label: str, *, runs: int = 10, warmup
 def save(doc: dict[str, Any], path: Path) -> Path:
     """Write a baseline atomically (temp file + rename: a crash never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, doc)
     return path
 
 

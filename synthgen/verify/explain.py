@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthgen.verify.db import execute, first_line
+from synthgen.pg.connect import execute, first_line
 from synthgen.verify.plan import summarize
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import EnvironmentProblem, InputError
+from synthgen.pg.connect import connect, execute, first_line
 from synthgen.pg.sql import check_schema_name, quote_ident
-from synthgen.verify.db import connect, execute, first_line, resolve_dsn
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
@@ -155,7 +155,7 @@ def _run_one(conn: Connection, schema: str, st: dict[str, Any],
             "valid": None if after is None else after["valid"], "sql": st["sql"]}
 
 
-def run_file(dsn: str | None, schema: str, path: Path | str,
+def run_file(dsn: str, schema: str, path: Path | str,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run an index file statement by statement; the per-statement report."""
     from synthgen.pg.guards import refuse_production
@@ -163,7 +163,7 @@ def run_file(dsn: str | None, schema: str, path: Path | str,
     refuse_production()
     stmts = parse_file(path, schema)
     say = progress or (lambda _m: None)
-    conn = connect(resolve_dsn(dsn))
+    conn = connect(dsn, autocommit=True)
     try:
         if not execute(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", (schema,)):
             raise InputError(f"schema {schema!r} does not exist on the target")
@@ -190,13 +190,13 @@ def run_file(dsn: str | None, schema: str, path: Path | str,
             "invalid_before": leftovers_before, "invalid_after": invalid}
 
 
-def apply_indexes(dsn: str | None, schema: str, path: Path | str,
+def apply_indexes(dsn: str, schema: str, path: Path | str,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the indexes of ``path`` (CREATE INDEX CONCURRENTLY, one statement at a time)."""
     return run_file(dsn, schema, path, progress)
 
 
-def rollback_indexes(dsn: str | None, schema: str, path: Path | str,
+def rollback_indexes(dsn: str, schema: str, path: Path | str,
                      progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run a rollback file (DROP INDEX CONCURRENTLY IF EXISTS …), reporting what was dropped."""
     return run_file(dsn, schema, path, progress)

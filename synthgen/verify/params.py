@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from synthgen.pg.connect import execute
 from synthgen.pg.sql import qualified
-from synthgen.verify.db import execute
 
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from synthgen.fidelity import validate_dataset
-from tests.fidelity.tiny import build_tiny
+from tests.fixtures.parquet import build_tiny
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from synthgen.dataset import read_manifest, write_manifest
-from tests.fidelity.tiny import write_table
+from tests.fixtures.parquet import write_file
 
 
 def read(root: Path, table: str) -> pa.Table:
@@ -33,7 +33,7 @@ def rewrite(root: Path, table: str, fn: Callable[[pa.Table], pa.Table]) -> None:
         if f.table != table:
             continue
         data = fn(pq.ParquetFile(root / f.path).read())
-        files[i] = write_table(root, table, data, partition=f.partition)
+        files[i] = write_file(root, table, data, partition=f.partition)
     write_manifest(root, dataclasses.replace(manifest, files=tuple(files)))
 
 

@@ -16,6 +16,8 @@ from synthgen.metrics import METRICS
 from tests.fidelity.conftest import failed
 from tests.fidelity.test_faults import FAULTS, restore
 
+pytestmark = pytest.mark.slow  # every test reads the generated ci dataset
+
 
 @pytest.fixture(scope="module")
 def ci_report(ci_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:

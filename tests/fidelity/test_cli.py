@@ -16,6 +16,7 @@ from synthgen.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_go_exits_0_and_prints_the_table(ci_dataset: Path, tmp_path: Path) -> None:
     out = tmp_path / "fidelity.json"
     result = runner.invoke(app, ["validate", str(ci_dataset), "--out", str(out)])
@@ -25,6 +26,7 @@ def test_go_exits_0_and_prints_the_table(ci_dataset: Path, tmp_path: Path) -> No
     assert json.loads(out.read_text())["decision"] == "GO"
 
 
+@pytest.mark.slow
 def test_json_output(ci_dataset: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(ci_dataset), "--json", "--out",
                                  str(tmp_path / "f.json")])
@@ -44,6 +46,7 @@ def test_no_go_exits_1_with_one_line_reason(tiny_copy: Path) -> None:
     assert (tiny_copy / "fidelity.json").is_file()
 
 
+@pytest.mark.slow
 def test_tolerance_changes_the_verdict(ci_dataset: Path, tmp_path: Path) -> None:
     out = str(tmp_path / "f.json")
     tight = runner.invoke(app, ["validate", str(ci_dataset), "--tolerance", "0.01", "--json",
@@ -93,6 +96,7 @@ def test_bad_input_exits_2(case: str, message: str, tiny_copy: Path, tmp_path: P
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_against_uses_production_targets(ci_dataset: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import synthgen.calibrate
@@ -115,6 +119,7 @@ def test_against_uses_production_targets(ci_dataset: Path, tmp_path: Path,
     assert (media["target"], media["source"], media["severity"]) == (0.4, "override", "critical")
 
 
+@pytest.mark.slow
 def test_real_subprocess(ci_dataset: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "synthgen", "validate", str(ci_dataset),
                            "--out", str(tmp_path / "f.json")],
@@ -123,6 +128,7 @@ def test_real_subprocess(ci_dataset: Path, tmp_path: Path) -> None:
     assert "fidelity: GO" in proc.stdout
 
 
+@pytest.mark.slow
 def test_spec_option_keeps_the_band_overrides(ci_dataset: Path, tmp_path: Path) -> None:
     from synthgen.spec import DEFAULT_SPEC_PATH
 

@@ -16,6 +16,10 @@ from synthgen.schema import TABLES
 from tests.fidelity.conftest import failed
 from tests.fidelity.mutate import rewrite
 
+# ~60 cases, each running the whole gate on the tiny dataset (~0.5-1 s): too much for the
+# fast loop; tests/fidelity/test_faults.py keeps single gate runs in it.
+pytestmark = pytest.mark.slow
+
 KEYS = [(t, k) for t in TABLES for k in [("id",), *(k for k in UNIQUE[t] if "id" not in k)]]
 ENUM_COLUMNS = [(t, c.name) for t, cols in TABLES.items() for c in cols if c.enum]
 

@@ -340,6 +340,7 @@ def restore(copy: Path, pristine: Path) -> None:
         shutil.copy(meta, copy / meta.name)
 
 
+@pytest.mark.slow  # ~40 faults, each running the whole gate twice (~1-2 s a fault)
 @pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
 def test_fault_is_named_and_repair_restores_go(fault: str, tiny_copy: Path,
                                                tiny_dataset: Path,

@@ -112,6 +112,7 @@ def test_spec_check_consistent_spec_exits_0(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow  # generates the ci band (twice)
 def test_generate_refuses_to_overwrite_then_force(tmp_path: Path) -> None:
     out = tmp_path / "d"
     args = ["generate", "--band", "ci", "--seed", "s", "--out", str(out), "--workers", "1",
@@ -131,6 +132,7 @@ def test_generate_refuses_a_foreign_directory(tmp_path: Path) -> None:
     assert (tmp_path / "thesis.tex").read_text() == "precious"
 
 
+@pytest.mark.slow
 def test_interrupted_dataset_is_not_complete(tmp_path: Path) -> None:
     from synthgen.dataset import is_complete, read_manifest
     from synthgen.errors import DatasetError
@@ -145,6 +147,7 @@ def test_interrupted_dataset_is_not_complete(tmp_path: Path) -> None:
     assert is_complete(tmp_path / "d")
 
 
+@pytest.mark.slow
 def test_real_subprocess_generate(tmp_path: Path) -> None:
     out = tmp_path / "sub"
     proc = subprocess.run([sys.executable, "-m", "synthgen", "generate", "--band", "ci", "--seed",

@@ -13,6 +13,8 @@ from synthgen.bands import load_band
 from synthgen.dataset import read_manifest, table_glob
 from synthgen.schema import TABLE_NAMES, arrow_schema
 
+pytestmark = pytest.mark.slow  # every test reads the generated ci dataset
+
 
 @pytest.fixture(scope="module")
 def con(ci_dataset: Path) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -13,6 +13,8 @@ from synthgen.dataset import read_manifest
 from synthgen.generate import generate_dataset
 from synthgen.schema import TABLE_NAMES
 
+pytestmark = pytest.mark.slow  # every test generates the ci band
+
 # Content hash of the `ci` band for seed "golden" (rows sorted by id, every column as text).
 # It changes only when generation changes on purpose: update it in the same commit, and say
 # why in the commit message. It depends on numpy's random streams (recorded in

@@ -1,4 +1,4 @@
-"""Datasets for the loader tests, built with pyarrow (tests/load/builders.py)."""
+"""Datasets for the loader tests, built with pyarrow (tests/fixtures/parquet.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from synthgen.dataset import Manifest
-from tests.load.builders import make_dataset
+from tests.fixtures.parquet import make_dataset
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,9 @@ from synthgen.errors import DatasetError
 from synthgen.load.ingest import conform, ingest_schema, slices
 from synthgen.load.ledger import Done
 from synthgen.load.loader import plan_streams
-from synthgen.pg.connect import dsn_database
+from synthgen.pg.target import dsn_database
 from synthgen.schema import arrow_schema
-from tests.load.builders import build_tables
+from tests.fixtures.parquet import build_tables
 
 
 def _messages(n: int = 5) -> pa.RecordBatch:

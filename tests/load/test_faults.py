@@ -25,7 +25,7 @@ from synthgen.load.ingest import LoadFailed
 from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import TABLES
 from tests.fixtures.db import pg_exec
-from tests.load.builders import build_tables, write_dataset
+from tests.fixtures.parquet import build_tables, write_dataset
 
 pytestmark = pytest.mark.db
 HOSTILE = 'x"; drop table users; --'
@@ -51,6 +51,7 @@ def _slices(dsn: str, schema: str) -> int:
                             "WHERE unit LIKE 'messages/slice=%'")[0][0])
 
 
+@pytest.mark.slow  # loads the generated ci dataset
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sigkill_mid_load_then_resume_gives_exact_counts_and_no_duplicates(
         pg_dsn: str, fresh_schema: str, ci_dataset: Path, jobs: int) -> None:

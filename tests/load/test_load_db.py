@@ -67,7 +67,8 @@ def assert_rows_equal_parquet(dsn: str, schema: str, root: Path, table: str, eve
     return len(ids)
 
 
-@pytest.mark.parametrize("which", ["small_dataset", "ci_dataset"])
+@pytest.mark.parametrize("which", ["small_dataset",
+                                   pytest.param("ci_dataset", marks=pytest.mark.slow)])
 def test_load_gives_manifest_counts_valid_constraints_and_equal_rows(
         pg_dsn: str, fresh_schema: str, request: pytest.FixtureRequest, which: str) -> None:
     """Built-by-hand data (edge cases) and a generated ci band dataset (the real shape)."""
@@ -143,7 +144,7 @@ def test_a_second_load_into_the_schema_needs_resume_or_force(
     load_dataset(root, pg_dsn, fresh_schema)
     with pytest.raises(TargetRefused, match="already holds this dataset"):
         load_dataset(root, pg_dsn, fresh_schema)
-    from tests.load.builders import make_dataset
+    from tests.fixtures.parquet import make_dataset
 
     other = tmp_path / "other"
     make_dataset(other, n_users=50, n_conversations=10, n_messages=100, seed=3)

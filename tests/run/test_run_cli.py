@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ def test_bad_input_is_exit_2(args: list[str], message: str, tmp_path: Path) -> N
     assert message in result.output
 
 
+@pytest.mark.slow
 def test_complete_dataset_needs_resume_or_force(tmp_path: Path) -> None:
     from synthgen.generate import generate_dataset
 
@@ -54,18 +56,60 @@ def test_default_seed_names_band_and_day() -> None:
 
 
 def test_missing_seed_is_generated_and_announced(tmp_path: Path) -> None:
-    from synthgen.pipeline import Events, Run, RunOptions
+    from rich.console import Console
 
-    notes: list[str] = []
-    run = Run(RunOptions(band="ci", out=tmp_path / "ci", indexes=INDEXES),
-              Events(note=notes.append))
-    status, note = run.spec_check()
-    assert status == "done"
-    assert run.seed.startswith("ci_")
-    assert notes == [f"seed: {run.seed}  (generated; pass --seed to choose it)"]
-    assert "infeasible" in note or "feasible" in note
+    from synthgen.cli.run_cmd import _events
+    from synthgen.pipeline import STAGES, RunOptions, RunRecord
+    from synthgen.pipeline.runner import run_stage
+
+    screen = io.StringIO()
+    rec = RunRecord.start(RunOptions(band="ci", out=tmp_path / "ci", indexes=INDEXES),
+                          _events(Console(file=screen, width=200), live=False))
+    result, ran = run_stage(rec, STAGES[0], ran_any=False)
+    assert ran
+    assert rec.stages[-1].status == "done"
+    assert rec.seed.startswith("ci_")
+    assert rec.seed_source == "generated"
+    lines = screen.getvalue().splitlines()
+    assert lines[0] == f"  seed: {rec.seed}  (generated; pass --seed to choose it)"
+    assert lines[1].startswith("[ 1/10] spec check")
+    assert len(lines) == 2
+    assert "infeasible" in result.note or "feasible" in result.note
 
 
+def test_resume_reuses_only_outputs_made_with_the_same_inputs(tmp_path: Path) -> None:
+    from synthgen.pipeline import RunOptions, RunRecord
+    from synthgen.pipeline.record import Gate
+    from synthgen.pipeline.runner import reusable, run_stage
+    from synthgen.pipeline.stages import Stage
+
+    def fresh(rec: RunRecord) -> Gate:
+        return Gate({"decision": "GO"}, "ran")
+
+    def old(rec: RunRecord) -> Gate:
+        return Gate({"decision": "GO"}, "reused")
+
+    rec = RunRecord.start(RunOptions(band="ci", out=tmp_path, indexes=INDEXES, resume=True))
+    (tmp_path / "a.json").write_text("{}")
+    own = Stage("own", fresh, old, outputs=("a.json",), key=lambda r: {"k": r.opts.runs})
+    borrowing = Stage("borrowing", fresh, old, outputs=("a.json",), key=lambda r: {"k": 1},
+                      state="elsewhere")
+    assert not reusable(own, rec, ran_any=False)  # nothing recorded yet
+    assert run_stage(rec, own, ran_any=False)[1]  # ran, and recorded its inputs
+    assert run_stage(rec, borrowing, ran_any=False)[0].note == "ran"
+    assert "borrowing" not in rec.state.doc["stages"]  # a borrowed entry is not written
+    assert reusable(own, rec, ran_any=False)
+    assert not reusable(own, rec, ran_any=True)  # an earlier stage ran: redo
+    rec.opts.runs += 1
+    assert not reusable(own, rec, ran_any=False)  # other inputs
+    rec.opts.runs -= 1
+    (tmp_path / "a.json").unlink()
+    assert not reusable(own, rec, ran_any=False)  # output gone
+    assert json.loads((tmp_path / "run-state.json").read_text())["stages"]["own"]["key"] == {
+        "k": 10}
+
+
+@pytest.mark.slow
 def test_subprocess_run_stops_at_gate_1_with_exit_1(tmp_path: Path,
                                                     unmeetable_spec: Path) -> None:
     out = tmp_path / "ci"
@@ -88,6 +132,7 @@ def test_subprocess_run_stops_at_gate_1_with_exit_1(tmp_path: Path,
     assert (out / "report.md").is_file()
 
 
+@pytest.mark.slow
 def test_unreachable_database_is_exit_3_with_a_report(tmp_path: Path) -> None:
     out = tmp_path / "ci"
     # an interrupted generation left its seed behind (and a partial file, no manifest)
@@ -110,3 +155,15 @@ def test_unreachable_database_is_exit_3_with_a_report(tmp_path: Path) -> None:
     assert status["validate"] == "done"
     assert status["load"] == "failed"
     assert status["compare"] == "not-run"
+
+
+def test_refused_directory_keeps_earlier_run_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "ci"
+    out.mkdir()
+    (out / "report.json").write_text('{"earlier": true}\n')
+    (out / "notes.txt").write_text("not ours\n")
+    result = CliRunner().invoke(app, ["run", "--band", "ci", "--out", str(out), "--seed", "s",
+                                      "--indexes", str(INDEXES), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "does not look like a synthgen dataset" in result.output
+    assert (out / "report.json").read_text() == '{"earlier": true}\n'

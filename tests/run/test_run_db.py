@@ -13,7 +13,7 @@ from synthgen.cli import app
 from tests.fixtures.db import pg_exec
 from tests.run.conftest import INDEXES
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]  # every test here generates a dataset
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from synthgen.calibrate.fit import lognormal_from_quantiles
 from synthgen.cli import app
 from synthgen.metrics import METRICS
 from synthgen.spec import load_spec, spec_from_dict, spec_to_dict
+from synthgen.spec_model import SizeMix
 from tests.sample.test_gate import clean_doc
 
 
@@ -47,23 +48,28 @@ def test_fidelity_targets_use_only_known_metric_names() -> None:
 
 
 def test_calibrate_fits_what_it_can_and_keeps_the_rest() -> None:
-    base = spec_to_dict(load_spec())
+    base = load_spec()
     spec, rows = calibrate(shaped_doc(), base)
-    spec_from_dict(spec)  # valid
-    assert spec["conversations"]["size_mix"] == {"direct": 0.5, "small_group": 0.4,
-                                                 "large_group": 0.1}
-    assert spec["messages"]["per_conversation"]["median"] == 9.0
-    assert spec["messages"]["per_conversation"]["p95"] == 52.0
-    assert spec["content"]["length"]["mu"] == pytest.approx(3.4, abs=0.01)
-    assert spec["content"]["length"]["sigma"] == pytest.approx(0.7, abs=0.01)
-    assert spec["media"]["attachments_per_message"]["none"] == pytest.approx(0.75)
-    assert spec["time"]["diurnal_peak_to_trough"] == 7.0
-    assert spec["reads"]["read_rate"] == 0.6
+    assert spec_from_dict(spec_to_dict(spec)) == spec  # valid, and survives serialisation
+    assert spec.conversations.size_mix == SizeMix(direct=0.5, small_group=0.4, large_group=0.1)
+    assert spec.messages.per_conversation.median == 9.0
+    assert spec.messages.per_conversation.p95 == 52.0
+    assert spec.content.length.mu == pytest.approx(3.4, abs=0.01)
+    assert spec.content.length.sigma == pytest.approx(0.7, abs=0.01)
+    assert spec.media.attachments_per_message.none == pytest.approx(0.75)
+    assert spec.time.diurnal_peak_to_trough == 7.0
+    assert spec.reads.read_rate == 0.6
     # not informed by any metric: untouched
-    assert spec["messages"]["heavy_rooms"] == base["messages"]["heavy_rooms"]
-    assert spec["users"]["email_domains"] == base["users"]["email_domains"]
-    assert spec["tables"] == base["tables"]
+    assert spec.messages.heavy_rooms == base.messages.heavy_rooms
+    assert spec.users.email_domains == base.users.email_domains
+    assert spec.tables == base.tables
     assert any(r[2] == "conversations.size_mix.direct" for r in rows)
+
+
+def test_calibrating_on_nothing_keeps_the_base_spec() -> None:
+    base = load_spec()
+    spec, rows = calibrate({"format": "synthgen.shape-metrics", "metrics": {}}, base)
+    assert (spec, rows) == (base, [])
 
 
 def test_lognormal_from_quantiles_inverts() -> None:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from synthgen.errors import EnvironmentProblem
+from synthgen.pg.connect import connect
 from synthgen.pg.sql import quote_ident
 from synthgen.sample import sample
 from synthgen.sample.gate import check_export
-from synthgen.sample.queries import connect_readonly
 from tests.fixtures.db import pg_exec
 from tests.sample import production_db
 
@@ -79,7 +79,7 @@ def test_export_shows_the_planted_shapes(export: tuple[Path, dict[str, Any]]) ->
 
 
 def test_sampling_session_is_read_only(pg_dsn: str, prod_schema: str) -> None:
-    conn = connect_readonly(pg_dsn)
+    conn = connect(pg_dsn, read_only=True)
     try:
         with conn.cursor() as cur:
             for stmt in (f"DELETE FROM {quote_ident(prod_schema)}.users",
@@ -124,7 +124,7 @@ def test_small_bucket_of_k_minus_1_users_is_suppressed(pg_dsn: str, tmp_path: Pa
 
 def test_unreachable_server_is_an_environment_problem() -> None:
     with pytest.raises(EnvironmentProblem) as exc:
-        connect_readonly("postgresql://someone:s3cret@127.0.0.1:1/prod")
+        connect("postgresql://someone:s3cret@127.0.0.1:1/prod", read_only=True)
     assert "s3cret" not in str(exc.value)
 
 
@@ -161,6 +161,9 @@ class _SpyCursor:
         self._seen.extend(v for row in rows for v in row)
         return rows
 
+    def __getattr__(self, name: str) -> Any:  # statement options, description: not results
+        return getattr(self._cur, name)
+
 
 class _SpyConnection:
     def __init__(self, conn: Any, seen: list[Any]) -> None:
@@ -177,7 +180,7 @@ def test_only_numbers_ever_reach_the_client(pg_dsn: str, prod_schema: str) -> No
     from synthgen.sample.sources import with_clause
 
     seen: list[Any] = []
-    conn = connect_readonly(pg_dsn)
+    conn = connect(pg_dsn, read_only=True)
     try:
         spy: Any = _SpyConnection(conn, seen)
         run_measures(spy, MEASURES + window_measures(30), with_clause(prod_schema, 30))

@@ -42,11 +42,11 @@ SHAPES: dict[str, tuple[list[str], str]] = {
 
 
 def main(dsn: str) -> None:
-    from synthgen.verify.db import connect, execute
+    from synthgen.pg.connect import connect, execute
 
     minidata.build(dsn, SCHEMA)
     out = Path(__file__).parent / "fixtures"
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         execute(conn, f'VACUUM (ANALYZE) {M}')
         for name, (sets, sql) in SHAPES.items():

@@ -70,9 +70,9 @@ def build_sql(schema: str, *, users: int = 300, conversations: int = 400,
 
 def build(dsn: str, schema: str, **sizes: Any) -> None:
     """Create and fill ``schema`` on ``dsn`` (autocommit; one session for setseed)."""
-    from synthgen.verify.db import connect, execute
+    from synthgen.pg.connect import connect, execute
 
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         for sql in build_sql(schema, **sizes):
             execute(conn, sql)

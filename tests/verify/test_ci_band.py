@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from synthgen.pg.connect import connect
 from synthgen.verify import apply_indexes, baseline, compare, rollback_indexes
-from synthgen.verify.db import connect
 from synthgen.verify.explain import schema_indexes
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]  # loads the generated ci dataset
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,7 +19,7 @@ def test_ci_band_pre_apply_post_compare_rollback(pg_dsn: str, fresh_schema: str,
     from synthgen.load import load_dataset
 
     load_dataset(ci_dataset, pg_dsn, fresh_schema)
-    conn = connect(pg_dsn)
+    conn = connect(pg_dsn, autocommit=True)
     try:
         before = {i["name"]: i["definition"] for i in schema_indexes(conn, fresh_schema)}
     finally:
@@ -44,7 +44,7 @@ def test_ci_band_pre_apply_post_compare_rollback(pg_dsn: str, fresh_schema: str,
     assert verdicts["conversations_updatedAt_desc_idx"] == "redundant"
 
     rollback_indexes(pg_dsn, fresh_schema, ROOT / "indexes/phase-2.rollback.sql")
-    conn = connect(pg_dsn)
+    conn = connect(pg_dsn, autocommit=True)
     try:
         after = {i["name"]: i["definition"] for i in schema_indexes(conn, fresh_schema)}
     finally:

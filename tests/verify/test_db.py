@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from synthgen.errors import EnvironmentProblem
+from synthgen.pg.connect import connect, execute
 from synthgen.verify import apply_indexes, baseline, compare, rollback_indexes
-from synthgen.verify.db import connect, execute
 from synthgen.verify.explain import schema_indexes
 from synthgen.verify.indexes import invalid_indexes
 from synthgen.verify.params import choose_params
@@ -34,7 +34,7 @@ def chat(pg_dsn: str, fresh_schema: str) -> tuple[str, str]:
 
 
 def _indexes(dsn: str, schema: str) -> dict[str, str]:
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         return {i["name"]: i["definition"] for i in schema_indexes(conn, schema)}
     finally:
@@ -70,7 +70,7 @@ def test_baseline_covers_every_query_and_parameter_set(chat: tuple[str, str]) ->
 
 def test_parameter_choice_is_deterministic(chat: tuple[str, str]) -> None:
     dsn, schema = chat
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         assert choose_params(conn, schema) == choose_params(conn, schema)
     finally:
@@ -116,7 +116,7 @@ def test_dropping_the_index_q1_needs_is_reported_degraded(chat: tuple[str, str])
     # both access paths by conversation go, so the effect (~30 µs → a few ms) dwarfs the
     # run-to-run spread even on a busy CI machine
     pre = baseline(dsn, schema, "pre", runs=5, warmup=1)
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         execute(conn, f'DROP INDEX "{schema}"."messages_conversationId_createdAt_idx"')
         execute(conn, f'ALTER TABLE "{schema}"."messages" DROP CONSTRAINT '
@@ -148,7 +148,7 @@ def test_failed_build_leaves_invalid_index_that_is_reported_then_rebuilt(
                    'ON {schema}."messages" ("conversationId");\n')
     with pytest.raises(EnvironmentProblem, match=f"INVALID index.*{name}"):
         apply_indexes(dsn, schema, bad)
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         assert invalid_indexes(conn, schema) == [name]
     finally:

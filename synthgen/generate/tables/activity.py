@@ -22,8 +22,25 @@ from synthgen.generate.distributions import (
 )
 from synthgen.generate.plan import Plan
 from synthgen.generate.seeding import rng
-from synthgen.generate.timeline import Timeline, epoch_ms
+from synthgen.generate.timeline import MS_PER_MINUTE, Timeline, epoch_ms
 from synthgen.spec_model import Spec, TimeSpec
+
+HEAVY_CREATED_BEFORE = 0.05
+"""Heavy rooms are created within this first fraction of the window (operational time)."""
+CREATED_SKEW = 1.3
+"""Exponent on the uniform creation time of other conversations (> 1: more created early)."""
+CREATED_BEFORE = 0.97
+"""Other conversations are created within this fraction of the window (operational time)."""
+HEAVY_ACTIVE_MIN, HEAVY_ACTIVE_SPAN = 0.9, 0.1
+"""A heavy room stays active for U(min, min + span) of the rest of the window (fraction)."""
+ACTIVE_MIN = 0.02
+"""Floor of the active fraction (sqrt of a uniform) of the rest of the window, other rooms."""
+UNIFORMIZER_KNOTS = 256
+"""Quantile knots of the piecewise-linear map that makes operational time uniform."""
+DELIVERY_LAG_MEAN_MS = 1500.0
+"""Mean delay (ms, exponential) from sending to delivery; never later than the read."""
+MS_PER_SECOND = 1000
+"""Milliseconds in a second."""
 
 _TIMELINES: dict[str, Timeline] = {}
 
@@ -62,8 +79,13 @@ class Activity:
     read: np.ndarray
     read_at: np.ndarray
 
+    def pair_index(self, pairs: np.ndarray, max_recipients: int) -> np.ndarray:
+        """Dataset-wide index of (message, recipient) pairs: message × max_recipients + j."""
+        out: np.ndarray = self.msg_global[self.pair_msg[pairs]] * max_recipients + self.pair_j[pairs]
+        return out
 
-def _uniformizer(u: np.ndarray, knots: int = 256) -> Callable[[np.ndarray], np.ndarray]:
+
+def _uniformizer(u: np.ndarray, knots: int = UNIFORMIZER_KNOTS) -> Callable[[np.ndarray], np.ndarray]:
     """A piecewise-linear, strictly increasing map taking the distribution of u to U(0, 1)."""
     q = np.quantile(u, np.linspace(0.0, 1.0, knots + 1)) if len(u) else np.linspace(0, 1, 2)
     q[0], q[-1] = 0.0, 1.0
@@ -84,8 +106,10 @@ def _times(spec: Spec, band: Band, heavy: np.ndarray, counts: np.ndarray,
     tl = _timeline(spec.time, band)
     start_ms, end_ms = epoch_ms(band.window_start), epoch_ms(band.window_end)
     nc = len(counts)
-    created_u = np.where(heavy, r.random(nc) * 0.05, r.random(nc) ** 1.3 * 0.97)
-    active = np.where(heavy, 0.9 + 0.1 * r.random(nc), np.maximum(np.sqrt(r.random(nc)), 0.02))
+    created_u = np.where(heavy, r.random(nc) * HEAVY_CREATED_BEFORE,
+                         r.random(nc) ** CREATED_SKEW * CREATED_BEFORE)
+    active = np.where(heavy, HEAVY_ACTIVE_MIN + HEAVY_ACTIVE_SPAN * r.random(nc),
+                      np.maximum(np.sqrt(r.random(nc)), ACTIVE_MIN))
     end_u = created_u + (1.0 - created_u) * active
     created = start_ms + np.floor(tl.to_ms(created_u)).astype(np.int64)
 
@@ -158,11 +182,11 @@ def build_activity(plan: Plan, part: int) -> Activity:
     kind = rr.choice(3, n_pairs, p=shares / shares.sum())
     latency_ms = np.select(
         [kind == 0, kind == 1],
-        [rr.random(n_pairs) * lat.immediate.max_seconds * 1000,
-         rr.exponential(lat.near_term.mean_minutes * 60_000, n_pairs)],
-        rr.lognormal(lat.delayed.mu, lat.delayed.sigma, n_pairs) * 60_000)
+        [rr.random(n_pairs) * lat.immediate.max_seconds * MS_PER_SECOND,
+         rr.exponential(lat.near_term.mean_minutes * MS_PER_MINUTE, n_pairs)],
+        rr.lognormal(lat.delayed.mu, lat.delayed.sigma, n_pairs) * MS_PER_MINUTE)
     read_at = sent + latency_ms.astype(np.int64)
-    deliver_lag = np.minimum(rr.exponential(1500.0, n_pairs).astype(np.int64),
+    deliver_lag = np.minimum(rr.exponential(DELIVERY_LAG_MEAN_MS, n_pairs).astype(np.int64),
                              np.where(read, read_at - sent, np.iinfo(np.int64).max))
     delivered_at = sent + deliver_lag
     delivered &= delivered_at < end_ms

@@ -1,7 +1,9 @@
-"""messages and attachments of one partition.
+"""messages of one partition: type, status, edits, deletions, replies and threads, content.
 
 Rows are written in ``createdAt`` order (production inserts in time order), so a loader
-can reproduce realistic heap scattering and readers can prune row groups by time.
+can reproduce realistic heap scattering and readers can prune row groups by time. The
+attachment count and types of each message are drawn here (they decide the message type);
+``attachments`` builds their rows.
 """
 
 from __future__ import annotations
@@ -10,54 +12,55 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from synthgen.generate.distributions import segment_ids, segment_positions
 from synthgen.generate.ids import IdSpace, fixed_width_array, uuid_matrix
 from synthgen.generate.plan import Plan
-from synthgen.generate.seeding import rng
+from synthgen.generate.seeding import SECOND_STREAM, rng
 from synthgen.generate.tables.activity import Activity
-from synthgen.generate.tables.frame import Frame, Lazy
+from synthgen.generate.tables.frame import Frame
 from synthgen.generate.text import Pool, gather_text
 from synthgen.generate.timeline import epoch_ms
+from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 from synthgen.schema import ENUMS
 
-ATTACHMENT_TYPES = ("IMAGE", "VIDEO", "DOCUMENT", "AUDIO")  # order of spec.media.type_mix
+ATTACHMENT_TYPES = tuple(attachment_type(k) for k in ATTACHMENT_KINDS)
+"""Attachment types in the order of spec.media.type_mix (codes 0-3 of ``att_type``)."""
 _MESSAGE_TYPE_OF = np.array([ENUMS["MessageType"].index(t) for t in
                              ("IMAGE", "VIDEO", "FILE", "AUDIO")], dtype=np.int8)
-_ATTACHMENT_CODE = np.array([ENUMS["AttachmentType"].index(t) for t in ATTACHMENT_TYPES],
-                            dtype=np.int8)
-MIME = {"IMAGE": ["image/jpeg", "image/png", "image/webp"],
-        "VIDEO": ["video/mp4", "video/quicktime"],
-        "DOCUMENT": ["application/pdf", "text/plain",
-                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
-        "AUDIO": ["audio/mpeg", "audio/ogg", "audio/mp4"]}
-EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
-       "video/quicktime": "mov", "application/pdf": "pdf", "text/plain": "txt",
-       "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-       "audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/mp4": "m4a"}
-_MIMES = [m for t in ATTACHMENT_TYPES for m in MIME[t]]
 _METADATA = ['{"client":"ios"}', '{"client":"android"}', '{"client":"web"}',
              '{"client":"ios","media":true}', '{"client":"android","media":true}',
              '{"client":"web","media":true}']
+_CLIENTS = 3
+"""Client kinds in _METADATA (the media variants follow the plain ones)."""
+REPLY_BACK_P = 0.35
+"""Success probability of the geometric distance (in messages) from a reply to its target."""
+EDIT_DELAY_MEAN_MS = 600_000
+"""Mean time (ms, exponential) from sending to the edit."""
+DELETE_DELAY_MEAN_MS = 7_200_000
+"""Mean time (ms, exponential) from sending to the deletion."""
 
 
 @dataclass
 class MessageRows:
-    """The messages frame plus what other tables of the partition need from it."""
+    """The messages frame plus the attachment draws the attachments table is built from."""
 
     frame: Frame
-    order: np.ndarray
-    """Row order of the output (argsort of createdAt)."""
-    is_media: np.ndarray
-    status_code: np.ndarray
+    att_msg: np.ndarray
+    """Local message index of each attachment."""
+    att_k: np.ndarray
+    """Position of each attachment within its message."""
+    att_type: np.ndarray
+    """Type code of each attachment (index into ATTACHMENT_TYPES)."""
+    sender_user: np.ndarray
+    """User index of each message's sender (local message order)."""
 
 
 def _reply_targets(act: Activity, share: float, r: np.random.Generator) -> np.ndarray:
     """Local index of the replied-to message (an earlier one, same conversation) or -1."""
     n = len(act.msg_pos)
     is_reply = (act.msg_pos > 0) & (r.random(n) < share)
-    back = np.minimum(r.geometric(0.35, n), np.maximum(act.msg_pos, 1))
+    back = np.minimum(r.geometric(REPLY_BACK_P, n), np.maximum(act.msg_pos, 1))
     return np.where(is_reply, np.arange(n) - back, -1)
 
 
@@ -73,11 +76,11 @@ def _thread_roots(parent: np.ndarray) -> np.ndarray:
         root[step] = nxt[step]
 
 
-def build_messages(plan: Plan, part: int, act: Activity) -> tuple[MessageRows, Frame]:
-    """The messages and attachments frames of partition `part`."""
+def build_messages(plan: Plan, part: int, act: Activity) -> MessageRows:
+    """The messages frame of partition `part`, with its attachment draws."""
     spec = plan.spec
     ms, media = spec.messages, spec.media
-    r = rng(plan.seed, "messages", 1_000_000 + part)
+    r = rng(plan.seed, "messages", SECOND_STREAM + part)
     n = len(act.msg_time)
     end_ms = epoch_ms(plan.band.window_end)
     order = np.argsort(act.msg_time, kind="stable")
@@ -98,10 +101,11 @@ def build_messages(plan: Plan, part: int, act: Activity) -> tuple[MessageRows, F
     deleted = r.random(n) < ms.deleted_share
     edited = ~deleted & ~is_media & (r.random(n) < ms.edited_share)
     t = act.msg_time
-    edited_at = np.minimum(t + r.exponential(600_000, n).astype(np.int64) + 1, end_ms - 1)
+    edited_at = np.minimum(t + r.exponential(EDIT_DELAY_MEAN_MS, n).astype(np.int64) + 1,
+                           end_ms - 1)
     edited_at = np.maximum(edited_at, t)
-    deleted_at = np.maximum(np.minimum(t + r.exponential(7_200_000, n).astype(np.int64) + 1,
-                                       end_ms - 1), t)
+    deleted_at = np.maximum(np.minimum(t + r.exponential(DELETE_DELAY_MEAN_MS, n).astype(np.int64)
+                                       + 1, end_ms - 1), t)
     updated = np.maximum.reduce([t, np.where(edited, edited_at, t),
                                  np.where(deleted, deleted_at, t)])
 
@@ -114,7 +118,7 @@ def build_messages(plan: Plan, part: int, act: Activity) -> tuple[MessageRows, F
     parent = _reply_targets(act, ms.reply_share, r)
     root = _thread_roots(parent)
     meta_valid = is_media | (r.random(n) < ms.metadata_share)
-    meta_code = r.integers(0, 3, n) + np.where(is_media, 3, 0)
+    meta_code = r.integers(0, _CLIENTS, n) + np.where(is_media, _CLIENTS, 0)
     corr_valid = r.random(n) < ms.correlation_share
 
     any_read = np.zeros(n, dtype=bool)
@@ -154,85 +158,9 @@ def build_messages(plan: Plan, part: int, act: Activity) -> tuple[MessageRows, F
     sender_user = act.member_user[act.msg_sender_slot]
     f.set_ids("senderId", users.matrix, sender_user[o])
     f.set_ids("conversationId", convs.matrix, (act.c0 + act.msg_conv)[o])
-
-    att = _attachments(plan, part, act, att_msg, att_k, att_type, sender_user, apm.several_max)
-    return MessageRows(frame=f, order=order, is_media=is_media, status_code=status), att
+    return MessageRows(frame=f, att_msg=att_msg, att_k=att_k, att_type=att_type,
+                       sender_user=sender_user)
 
 
 def _uuid(seed: str, name: str, index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     return fixed_width_array(uuid_matrix(seed, name, index), valid)
-
-
-def _attachments(plan: Plan, part: int, act: Activity, att_msg: np.ndarray, att_k: np.ndarray,
-                 att_type: np.ndarray, sender_user: np.ndarray, per_msg: int) -> Frame:
-    """Attachment rows: type mix, log-normal sizes per type, dimensions, durations."""
-    r = rng(plan.seed, "attachments", part)
-    n = len(att_msg)
-    sk = plan.spec.media.size_kb
-    size_kb = np.zeros(n)
-    for code, dist in enumerate((sk.image, sk.video, sk.document, sk.audio)):
-        sel = att_type == code  # four types: a loop over categories, not rows
-        size_kb[sel] = np.clip(r.lognormal(dist.mu, dist.sigma, int(sel.sum())), dist.min,
-                               dist.max)
-    mime_first = np.cumsum([0] + [len(MIME[t]) for t in ATTACHMENT_TYPES])
-    mime_n = np.diff(mime_first)
-    mime_idx = mime_first[att_type] + (r.random(n) * mime_n[att_type]).astype(np.int64)
-    visual = (att_type == 0) | (att_type == 1)
-    timed = (att_type == 1) | (att_type == 3)
-    width = r.choice([640, 720, 1080, 1280, 1440, 1920, 3024, 4032], n)
-    aspect = r.choice([0.5625, 0.75, 1.0, 1.3333, 1.7778], n)
-    height = np.maximum(np.rint(width * aspect), 1).astype(np.int64)
-    duration = np.clip(np.rint(r.lognormal(3.5, 1.0, n)), 1, 3600).astype(np.int64)
-    t = act.msg_time[att_msg]
-    order = np.argsort(t, kind="stable")
-    gidx = act.msg_global[att_msg] * per_msg + att_k
-    ids = IdSpace(plan.seed, "attachments")
-
-    def filenames(i0: int, i1: int) -> pa.Array:
-        sel = order[i0:i1]
-        ext = pa.array([EXT[m] for m in _MIMES]).take(pa.array(mime_idx[sel]))
-        return pc.binary_join_element_wise(
-            fixed_width_array(ids.matrix(gidx[sel])), ext, ".")
-
-    pool = Pool(r, 1 << 15)
-    name_start = pool.starts(r, n)
-    name_len = r.integers(4, 24, n)
-
-    def original(i0: int, i1: int) -> pa.Array:
-        sel = order[i0:i1]
-        words = gather_text(pool, name_start[sel], name_len[sel])
-        stem = pc.replace_substring(pc.utf8_rtrim(words, " "), " ", "-")
-        ext = pa.array([EXT[m] for m in _MIMES]).take(pa.array(mime_idx[sel]))
-        return pc.binary_join_element_wise(stem, ext, ".")
-
-    def url(prefix: str, suffix: str, only: np.ndarray | None) -> Lazy:
-        def build(i0: int, i1: int) -> pa.Array:
-            sel = order[i0:i1]
-            out = pc.binary_join_element_wise(pa.scalar(prefix),
-                                              fixed_width_array(ids.matrix(gidx[sel])),
-                                              pa.scalar(suffix), "")
-            if only is None:
-                return out
-            return pc.if_else(pa.array(only[sel]), out, pa.scalar(None, pa.string()))
-        return build
-
-    f = Frame("attachments", n)
-    f.set_ids("id", ids.matrix, gidx[order])
-    f.lazy["filename"] = filenames
-    f.lazy["originalName"] = original
-    mimes = pa.array(_MIMES)
-    f.lazy["mimeType"] = lambda i0, i1: mimes.take(pa.array(mime_idx[order[i0:i1]]))
-    f.lazy["url"] = url("https://files.example.com/a/", "", None)
-    f.lazy["thumbnailUrl"] = url("https://files.example.com/t/", ".jpg", visual)
-    f.enums["type"] = _ATTACHMENT_CODE[att_type][order]
-    f.numeric.update({"size": np.rint(size_kb * 1024).astype(np.int64)[order],
-                      "width": width[order], "height": height[order],
-                      "duration": duration[order], "createdAt": t[order],
-                      "updatedAt": t[order]})
-    f.valid.update({"width": visual[order], "height": visual[order],
-                    "duration": timed[order]})
-    f.set_ids("uploaderId", IdSpace(plan.seed, "users").matrix, sender_user[att_msg][order])
-    f.set_ids("messageId", IdSpace(plan.seed, "messages").matrix,
-              act.msg_global[att_msg][order])
-    return f
-

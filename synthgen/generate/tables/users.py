@@ -11,10 +11,39 @@ from synthgen.generate.plan import Plan
 from synthgen.generate.seeding import rng
 from synthgen.generate.tables.frame import Frame
 from synthgen.generate.text import Pool, capitalized_words, gather_text, letters_pool
-from synthgen.generate.timeline import epoch_ms
+from synthgen.generate.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, epoch_ms
 
 _B36 = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
-VISIBILITY_SHARES = np.array([0.60, 0.25, 0.08, 0.07])  # PUBLIC, CONNECTIONS, CLOSE, PRIVATE
+VISIBILITY_SHARES = np.array([0.60, 0.25, 0.08, 0.07])
+"""Shares of profileVisibility PUBLIC, CONNECTIONS, CLOSE, PRIVATE."""
+PREFIX_SLACK = 64
+"""Username prefixes start at least this many bytes before the end of the letters pool."""
+BIO_POOL_BYTES = 1 << 16
+"""Size of the per-partition word pool bios are sliced from (bytes)."""
+BIO_LOG_MU, BIO_LOG_SIGMA = 4.0, 0.6
+"""Log-normal parameters of bio length (characters; median e^4 ≈ 55)."""
+BIO_CHARS = (10, 300)
+"""Clip range of bio length, characters."""
+LAST_SEEN_SHARE = 0.9
+"""Probability that an offline user has a lastSeenAt."""
+LAST_SEEN_MEAN = 0.15
+"""Mean time since an offline user was last seen, as a fraction of the window (exponential)."""
+LAST_LOGIN_SHARE = 0.5
+"""Probability that a user never seen still has a lastLoginAt."""
+CREATED_TO_SEEN_MS = 1000
+"""A user is seen at least this long (ms) after the account was created."""
+POSTS_PER_DAY_MEAN, POSTS_PER_DAY_MAX = 0.3, 10
+"""anonymousPostsToday: Poisson mean, and the daily limit."""
+ANON_DATE_SHARE = 0.1
+"""Probability that a user without posts today has a lastAnonymousPostDate."""
+PUSHES_PER_WEEK_MEAN, PUSHES_PER_WEEK_MAX = 1.0, 7
+"""weeklyPushesUsed: Poisson mean, and the weekly limit."""
+TYPING_SHARE = 0.1
+"""Probability that an online user is typing in their first conversation."""
+DIRECT_MESSAGES_SHARE = 0.95
+"""Probability that a user allows direct messages."""
+SHOW_ONLINE_SHARE = 0.85
+"""Probability that a user shows their online status."""
 
 
 def suffix_width(n_users: int) -> int:
@@ -33,7 +62,7 @@ def usernames(r: np.random.Generator, index: np.ndarray, n_users: int, mean: flo
     length = np.clip(np.rint(r.normal(mean, sd, n)), max(lo, w + 1), max(hi, w + 1)).astype(np.int64)
     prefix_len = length - w
     letters = letters_pool()
-    starts = r.integers(0, len(letters) - 64, n)
+    starts = r.integers(0, len(letters) - PREFIX_SLACK, n)
     mat = np.zeros((n, int(length.max())), dtype=np.uint8)
     cols = np.arange(mat.shape[1])
     take = cols[None, :] < prefix_len[:, None]
@@ -70,29 +99,29 @@ def build_users(plan: Plan, part: int) -> Frame:
 
     completeness = r.beta(us.profile_completeness.alpha, us.profile_completeness.beta, n)
     has = {f: r.random(n) < completeness for f in ("first", "last", "bio", "image")}
-    pool = Pool(r, 1 << 16)
-    bio_len = np.clip(np.rint(r.lognormal(4.0, 0.6, n)), 10, 300).astype(np.int64)
+    pool = Pool(r, BIO_POOL_BYTES)
+    bio_len = np.clip(np.rint(r.lognormal(BIO_LOG_MU, BIO_LOG_SIGMA, n)), *BIO_CHARS).astype(np.int64)
     bio_start = pool.starts(r, n)
     ids = IdSpace(plan.seed, "users")
 
     created = plan.user_created_ms[u0:u1]
     online = r.random(n) < us.online_share
-    seen_valid = online | (r.random(n) < 0.9)
-    last_seen = np.where(online, end_ms - r.integers(0, 60_000, n),
-                         end_ms - (r.exponential(0.15, n) * window_ms).astype(np.int64))
-    last_seen = np.maximum(last_seen, created + 1000)
-    login_valid = seen_valid | (r.random(n) < 0.5)
-    last_login = np.maximum(last_seen - r.integers(0, 3_600_000, n), created)
-    posts = np.minimum(r.poisson(0.3, n), 10)
-    anon_valid = (posts > 0) | (r.random(n) < 0.1)
+    seen_valid = online | (r.random(n) < LAST_SEEN_SHARE)
+    last_seen = np.where(online, end_ms - r.integers(0, MS_PER_MINUTE, n),
+                         end_ms - (r.exponential(LAST_SEEN_MEAN, n) * window_ms).astype(np.int64))
+    last_seen = np.maximum(last_seen, created + CREATED_TO_SEEN_MS)
+    login_valid = seen_valid | (r.random(n) < LAST_LOGIN_SHARE)
+    last_login = np.maximum(last_seen - r.integers(0, MS_PER_HOUR, n), created)
+    posts = np.minimum(r.poisson(POSTS_PER_DAY_MEAN, n), POSTS_PER_DAY_MAX)
+    anon_valid = (posts > 0) | (r.random(n) < ANON_DATE_SHARE)
     anon_date = end_ms - (r.random(n) * window_ms).astype(np.int64)
-    anon_date = np.where(posts > 0, end_ms - r.integers(0, 86_400_000, n), anon_date)
-    week_ms = 7 * 86_400_000
-    monday = (end_ms - 4 * 86_400_000) // week_ms * week_ms + 4 * 86_400_000  # epoch was Thu
+    anon_date = np.where(posts > 0, end_ms - r.integers(0, MS_PER_DAY, n), anon_date)
+    week_ms = 7 * MS_PER_DAY
+    monday = (end_ms - 4 * MS_PER_DAY) // week_ms * week_ms + 4 * MS_PER_DAY  # epoch was Thu
     weekly_reset = np.maximum(np.full(n, monday if monday <= end_ms else monday - week_ms),
                               created)
     typing_conv = plan.user_first_conv[u0:u1]
-    typing_valid = online & (typing_conv >= 0) & (r.random(n) < 0.1)
+    typing_valid = online & (typing_conv >= 0) & (r.random(n) < TYPING_SHARE)
     updated = np.maximum.reduce([created, np.where(seen_valid, last_seen, created),
                                  np.where(login_valid, last_login, created)])
 
@@ -116,11 +145,11 @@ def build_users(plan: Plan, part: int) -> Frame:
     f.numeric.update({
         "isActive": r.random(n) >= us.inactive_share,
         "anonymousPostsToday": posts,
-        "weeklyPushesUsed": np.minimum(r.poisson(1.0, n), 7),
+        "weeklyPushesUsed": np.minimum(r.poisson(PUSHES_PER_WEEK_MEAN, n), PUSHES_PER_WEEK_MAX),
         "lastAnonymousPostDate": anon_date,
         "lastWeeklyReset": weekly_reset,
-        "allowDirectMessages": r.random(n) < 0.95,
-        "showOnlineStatus": r.random(n) < 0.85,
+        "allowDirectMessages": r.random(n) < DIRECT_MESSAGES_SHARE,
+        "showOnlineStatus": r.random(n) < SHOW_ONLINE_SHARE,
         "isOnline": online,
         "lastSeenAt": last_seen,
         "createdAt": created,

@@ -37,11 +37,11 @@ def ledger_complete(dsn: str, schema: str, manifest: Manifest) -> bool:
 
 def indexes_present(dsn: str, schema: str, path: Path) -> list[str]:
     """Indexes the file creates that already exist in the schema (a kept earlier run)."""
-    from synthgen.verify.db import connect
+    from synthgen.pg.connect import connect
     from synthgen.verify.indexes import index_state, parse_file
 
     names = [s["index"] for s in parse_file(path, schema) if s["action"] == "create"]
-    conn = connect(dsn)
+    conn = connect(dsn, autocommit=True)
     try:
         return [n for n in names if index_state(conn, schema, n) is not None]
     finally:

@@ -1,28 +1,21 @@
-"""Options, callbacks and result of ``synthgen run``, and the small file helpers it uses."""
+"""What ``synthgen run`` was asked to do, the callbacks it reports through, and its result."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import InputError
 
-STAGES = ("spec check", "generate", "validate", "load", "baseline pre", "apply indexes",
-          "baseline post", "compare", "finish", "report")
+if TYPE_CHECKING:
+    from synthgen.pipeline.record import RunRecord, StageOutcome
+
 FINISH = ("rollback", "keep", "teardown")
-STATE_FILE = "run-state.json"
-SEED_HINT = ".run-seed"
-"""The seed of a generation in progress (a dot file: the generator leaves it alone)."""
-OUR_FILES = (STATE_FILE, "spec-check.json", "load.json", "baseline-pre.json",
-             "baseline-post.json", "indexes-apply.json", "compare.json", "report.json",
-             "report.md", "report.html")
-"""Files the run writes beside the dataset (removed before a dataset is regenerated)."""
 
 
 def default_seed(band: str, now: dt.datetime | None = None) -> str:
@@ -53,14 +46,35 @@ class RunOptions:
     finish: str = "rollback"
     progress: bool = False
 
+    def check(self) -> None:
+        """Refuse bad options before any work (exit 2), not after generating and loading."""
+        if self.finish not in FINISH:
+            raise InputError(f"finish must be one of {', '.join(FINISH)}, got {self.finish!r}")
+        for name, value in (("--workers", self.workers), ("--jobs", self.jobs),
+                            ("--runs", self.runs)):
+            if value < 1:
+                raise InputError(f"{name} must be >= 1, got {value}")
+        if not self.indexes.is_file():
+            raise InputError(f"index file not found: {self.indexes} (run from the repository "
+                             "root, or pass --indexes)")
+        from synthgen.fidelity.tolerance import parse_tolerance
+
+        parse_tolerance(self.tolerance)
+
+
+def _ignore(*_args: Any) -> None:
+    return None
+
 
 @dataclass(slots=True)
 class Events:
-    """Callbacks the CLI draws with; all optional."""
+    """Callbacks the CLI draws with; all optional. The library passes data, the CLI words it."""
 
-    stage_start: Callable[[str], None] = lambda _name: None
-    stage_end: Callable[[dict[str, Any]], None] = lambda _stage: None
-    note: Callable[[str], None] = lambda _msg: None
+    stage_start: Callable[[str], None] = _ignore
+    stage_end: Callable[[StageOutcome, RunRecord], None] = _ignore
+    """A stage finished (or failed): its outcome, and the run record so far."""
+    progress: Callable[[str], None] = _ignore
+    """A transient progress message from inside a long stage (a spinner line)."""
 
 
 @dataclass(slots=True)
@@ -81,19 +95,3 @@ def sha256_short(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         raise InputError(f"index file not found: {path}") from None
-
-
-def write_json(path: Path, doc: dict[str, Any]) -> None:
-    """Write JSON atomically (temporary name, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from a file; None when missing or unreadable."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return doc if isinstance(doc, dict) else None

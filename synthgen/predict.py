@@ -1,0 +1,191 @@
+"""What the spec predicts: analytic values of its distributions, pure functions of Spec objects.
+
+The fidelity gate's targets, calibration's "predicted" column and the report's spec curves
+all come from here, so they cannot drift apart. Generation draws from the same distributions
+(``synthgen.generate``); this module only computes what those draws should look like.
+"""
+
+from __future__ import annotations
+
+import math
+
+from synthgen.spec_model import (
+    LargeGroup,
+    Latency,
+    LogNormalClipped,
+    MediaSpec,
+    SmallGroup,
+    Spec,
+)
+
+Z75 = 0.6744897501960817
+"""Standard normal quantile at 0.75 (a log-normal's quartiles are exp(mu -+ Z75 sigma))."""
+Z95 = 1.6448536269514722
+"""Standard normal quantile at 0.95."""
+
+ATTACHMENT_KINDS: tuple[str, ...] = ("image", "video", "document", "audio")
+"""The attachment kinds the spec describes, in the order of ``media.type_mix`` and
+``media.size_kb``; each kind's AttachmentType enum value is its upper-case name."""
+
+
+def attachment_type(kind: str) -> str:
+    """The AttachmentType enum value of a spec attachment kind.
+
+    >>> attachment_type("document")
+    'DOCUMENT'
+    """
+    return kind.upper()
+
+
+def type_share(media: MediaSpec, kind: str) -> float:
+    """The spec's share of attachments of one kind.
+
+    >>> type_share(MediaSpec(), "video")
+    0.15
+    """
+    share: float = getattr(media.type_mix, kind)
+    return share
+
+
+def size_kb(media: MediaSpec, kind: str) -> LogNormalClipped:
+    """The spec's size distribution (KB) of one attachment kind.
+
+    >>> size_kb(MediaSpec(), "image").max
+    8000
+    """
+    dist: LogNormalClipped = getattr(media.size_kb, kind)
+    return dist
+
+
+def media_ratio(spec: Spec) -> float:
+    """Share of messages with at least one attachment (the non-TEXT share).
+
+    >>> round(media_ratio(Spec()), 6)
+    0.15
+    """
+    return 1 - spec.media.attachments_per_message.none
+
+
+def normal_cdf(x: float) -> float:
+    """P(Z < x) for a standard normal Z.
+
+    >>> normal_cdf(0.0), round(normal_cdf(Z95), 6)
+    (0.5, 0.95)
+    """
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def lognormal_clipped_cdf(d: LogNormalClipped, x: float) -> float:
+    """P(X < x) for X = exp(N(mu, sigma)) clipped to [min, max] (the clips hold point masses).
+
+    >>> d = LogNormalClipped(0.0, 1.0, 0.5, 5.0)
+    >>> lognormal_clipped_cdf(d, 0.5), lognormal_clipped_cdf(d, 1.0), lognormal_clipped_cdf(d, 6)
+    (0.0, 0.5, 1.0)
+    """
+    if x <= d.min:
+        return 0.0
+    if x > d.max:
+        return 1.0
+    return normal_cdf((math.log(x) - d.mu) / d.sigma)
+
+
+def lognormal_clipped_shares(d: LogNormalClipped, edges: tuple[float, ...]) -> list[float]:
+    """P(edge_i <= X < edge_i+1) for X = exp(N(mu, sigma)) clipped to [min, max].
+
+    >>> [round(s, 3) for s in lognormal_clipped_shares(LogNormalClipped(0, 1, 0.5, 5), (0, 1, 10))]
+    [0.5, 0.5]
+    """
+    return [lognormal_clipped_cdf(d, hi) - lognormal_clipped_cdf(d, lo)
+            for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def lognormal_clipped_median(d: LogNormalClipped) -> float:
+    """Median of exp(N(mu, sigma)) clipped to [min, max]: clipping moves no mass across it.
+
+    >>> round(lognormal_clipped_median(LogNormalClipped(4.5, 1.2, 1, 5000)), 3)
+    90.017
+    """
+    return min(max(math.exp(d.mu), d.min), d.max)
+
+
+def lognormal_clipped_mean(d: LogNormalClipped) -> float:
+    """Mean of exp(N(mu, sigma)) clipped to [min, max], in closed form.
+
+    >>> round(lognormal_clipped_mean(LogNormalClipped(0.0, 1e-9, 0.5, 5.0)), 6)
+    1.0
+    """
+    mu, s = d.mu, d.sigma
+    lo = math.log(d.min) if d.min > 0 else -math.inf
+    hi = math.log(d.max)
+
+    def z(v: float) -> float:
+        return (v - mu) / s
+
+    below = normal_cdf(z(lo)) if lo > -math.inf else 0.0
+    above = 1 - normal_cdf(z(hi))
+    m = math.exp(mu + s * s / 2)
+    inside = m * (normal_cdf(z(hi) - s) - (normal_cdf(z(lo) - s) if lo > -math.inf else 0.0))
+    return d.min * below + d.max * above + inside
+
+
+def lognormal_quartile_ratio(sigma: float) -> float:
+    """p75 / p25 of a log-normal with this sigma (clipping aside).
+
+    >>> round(lognormal_quartile_ratio(1.0), 4)
+    3.8535
+    """
+    return math.exp(2 * Z75 * sigma)
+
+
+def latency_component_cdfs(lat: Latency, seconds: float) -> tuple[float, float, float]:
+    """P(latency < seconds) of each read-latency component: immediate (uniform), near-term
+    (exponential) and delayed (log-normal in minutes); ``math.inf`` gives ones.
+
+    >>> latency_component_cdfs(Latency(), 0.0)
+    (0.0, 0.0, 0.0)
+    >>> latency_component_cdfs(Latency(), math.inf)
+    (1.0, 1.0, 1.0)
+    """
+    if seconds <= 0:
+        return 0.0, 0.0, 0.0
+    immediate = min(1.0, seconds / lat.immediate.max_seconds)
+    near = 1 - math.exp(-seconds / (lat.near_term.mean_minutes * 60))
+    minutes = seconds / 60  # 0.0 only when seconds is subnormal: the CDF's limit there is 0
+    delayed = (normal_cdf((math.log(minutes) - lat.delayed.mu) / lat.delayed.sigma)
+               if minutes > 0 else 0.0)
+    return immediate, near, delayed
+
+
+def latency_cdf(lat: Latency, seconds: float) -> float:
+    """P(read latency < seconds) under the spec's mixture, normalised over read messages.
+
+    >>> round(latency_cdf(Latency(), 30), 3)
+    0.394
+    """
+    immediate, near, delayed = latency_component_cdfs(lat, seconds)
+    total = lat.immediate.share + lat.near_term.share + lat.delayed.share
+    return (lat.immediate.share * immediate + lat.near_term.share * near
+            + lat.delayed.share * delayed) / total
+
+
+def small_group_min_share(sg: SmallGroup) -> float:
+    """Share of small groups at exactly ``min_members`` (a geometric truncated at the max).
+
+    >>> round(small_group_min_share(SmallGroup(3, 4, 0.5)), 6)
+    0.666667
+    """
+    p, span = sg.geometric_p, sg.max_members - sg.min_members + 1
+    return p / (1 - (1 - p) ** span)
+
+
+def large_group_share_below(lg: LargeGroup, members: int) -> float:
+    """Share of large groups with fewer than ``members`` members (discrete power law).
+
+    >>> round(large_group_share_below(LargeGroup(21, 40, 2.0), 31), 4)
+    0.6639
+    """
+    import numpy as np
+
+    ks = np.arange(lg.min_members, lg.max_members + 1, dtype=float)
+    w = ks ** -lg.power_law_alpha
+    return float(w[ks < members].sum() / w.sum())
