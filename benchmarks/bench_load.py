@@ -1,151 +1,227 @@
-"""Load benchmark: synthgen's loader against the driver's own speed, in the same run.
+"""Load benchmark: synthgen's loader against what one would do by hand, in the same run.
 
-Reference: a plain ``adbc_ingest(mode="create")`` of each table's Parquet into a bare logged
-table (no constraints, no indexes, one transaction per table) — what the ADBC driver does
-with no ledger, no ordering, no type conformance. Then ``load_dataset`` with each ``--jobs``
-value. Prints rows/s and MB/s per table, the data-phase ratio to the reference (goal ≥ 0.9),
-and the constraint/index and ANALYZE seconds separately.
+References, measured in the same run on the same server:
 
-    python benchmarks/bench_load.py                      # dev band, embedded server
-    python benchmarks/bench_load.py DATASET --dsn postgresql://... --jobs 1 2 --json out.json
+- **plain ingest**: one ``adbc_ingest(mode="append")`` per table of its Parquet files, in
+  file order, into the app's bare tables (``ddl.create_sql``), one connection, one
+  transaction per table — the driver's own speed, no ledger, no ordering;
+- **hand-built post-load**: on those tables, the same keys, foreign keys and indexes by
+  plain SQL in two sessions with generous ``maintenance_work_mem`` (2 GB): whole tables
+  shared between the sessions (biggest first, to the less loaded one), ``ADD PRIMARY KEY``
+  / ``ADD UNIQUE`` / ``CREATE INDEX``; then the foreign keys (plain, validating) shared the
+  same way; then ``VACUUM (ANALYZE)`` in two sessions — what a DBA would script.
 
-Every schema it creates is dropped at the end (``--keep`` keeps the last load). Not a test:
-numbers depend on the machine; run it alone.
+Then ``load_dataset(jobs=2)``. Prints data phase vs plain ingest (speed ratio, goal ≥ 0.9),
+post-load vs the hand-built reference (time ratio, goal ≤ 1.2) and total vs the sum of
+the references, with the load average, for every server and repetition.
+
+    python benchmarks/bench_load.py DATASET --dsn embedded --dsn postgresql://... --repeat 2
+
+Every schema it creates is dropped at the end. Not a test: run it alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REF_SCHEMA = "bench_reference"
+REF_SCHEMA, LOAD_SCHEMA = "i15b_ref", "i15b_load"
+DBA_MAINTENANCE_WORK_MEM = "2GB"
+SESSIONS = 2
 
 
-def ensure_dataset(args: argparse.Namespace) -> Path:
-    if args.dataset is not None:
-        return Path(args.dataset)
-    from synthgen.dataset import is_complete
-
-    out = Path(".synthgen") / "bench" / f"{args.band}-{args.seed}"
-    if not is_complete(out):
-        from synthgen.generate import generate_dataset
-
-        print(f"generating the {args.band} band into {out} ...", file=sys.stderr)
-        started = time.perf_counter()
-        generate_dataset(out, args.band, args.seed, workers=args.workers, force=True)
-        print(f"  generated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    return out
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def reference(dsn: str, root: Path) -> dict[str, dict[str, float]]:
-    """Plain ADBC ingest of every table's Parquet into bare tables it creates."""
+def reference_ingest(dsn: str, root: Path, schema: str) -> dict[str, float]:
+    """Plain ADBC ingest of every table into the app's bare tables; seconds per table."""
     import pyarrow as pa
-    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
 
+    from synthgen import ddl
     from synthgen.dataset import read_manifest
+    from synthgen.load.ingest import conform, ingest_schema
     from synthgen.pg.connect import connect, execute
     from synthgen.pg.sql import quote_ident
 
     manifest = read_manifest(root)
     conn = connect(dsn)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, float] = {}
     try:
-        execute(conn, f"DROP SCHEMA IF EXISTS {quote_ident(REF_SCHEMA)} CASCADE")
-        execute(conn, f"CREATE SCHEMA {quote_ident(REF_SCHEMA)}")
+        execute(conn, f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
+        for sql in ddl.create_sql(schema):
+            execute(conn, sql)
         conn.commit()
         for table in manifest.tables:
-            files = [str(root / f.path) for f in manifest.table_files(table)]
-            data = pads.dataset(files, format="parquet")
-            nbytes = 0
+            files = [root / f.path for f in manifest.table_files(table)]
 
-            def batches(d: Any = data) -> Iterator[pa.RecordBatch]:
-                nonlocal nbytes
-                for b in d.to_batches(batch_size=65_536):
-                    nbytes += b.nbytes
-                    yield b
+            def batches(t: str = table, fs: list[Path] = files) -> Any:
+                for path in fs:
+                    with pq.ParquetFile(path) as pf:
+                        for b in pf.iter_batches(batch_size=65_536):
+                            yield conform(b, t)
 
-            reader = pa.RecordBatchReader.from_batches(data.schema, batches())
+            reader = pa.RecordBatchReader.from_batches(ingest_schema(table), batches())
             started = time.perf_counter()
             with conn.cursor() as cur:
-                rows = cur.adbc_ingest(table, reader, mode="create", db_schema_name=REF_SCHEMA)
+                cur.adbc_ingest(table, reader, mode="append", db_schema_name=schema)
             conn.commit()
-            secs = time.perf_counter() - started
-            out[table] = {"rows": rows, "seconds": secs, "rows_per_s": rows / secs,
-                          "mb_per_s": nbytes / 1e6 / secs}
-        execute(conn, f"DROP SCHEMA {quote_ident(REF_SCHEMA)} CASCADE")
-        conn.commit()
+            out[table] = time.perf_counter() - started
     finally:
         conn.close()
     return out
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("dataset", nargs="?", help="dataset directory (default: generate the band)")
-    p.add_argument("--band", default="dev")
-    p.add_argument("--seed", default="bench")
-    p.add_argument("--workers", type=int, default=2, help="generator workers")
-    p.add_argument("--dsn", default=None, help="target (default: the embedded server)")
-    p.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--order", default="time")
-    p.add_argument("--json", type=Path, default=None, help="write all numbers here")
-    p.add_argument("--keep", action="store_true", help="keep the last loaded schema")
-    args = p.parse_args()
+def _share(items: list[tuple[float, list[str]]], sessions: int) -> list[list[str]]:
+    """Whole work items to the least loaded session, biggest first (by hand, roughly)."""
+    loads = [0.0] * sessions
+    scripts: list[list[str]] = [[] for _ in range(sessions)]
+    for weight, sqls in sorted(items, key=lambda x: -x[0]):
+        i = loads.index(min(loads))
+        loads[i] += weight
+        scripts[i].extend(sqls)
+    return scripts
 
+
+def _run_sessions(dsn: str, scripts: list[list[str]], setup: list[str]) -> None:
+    from synthgen.pg.connect import connect, execute
+
+    errors: list[BaseException] = []
+
+    def session(script: list[str]) -> None:
+        conn = connect(dsn, autocommit=True)
+        try:
+            for sql in [*setup, *script]:
+                execute(conn, sql)
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=session, args=(s,)) for s in scripts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def reference_post_load(dsn: str, schema: str, rows: dict[str, int]) -> dict[str, float]:
+    """Keys + indexes, then foreign keys, then VACUUM (ANALYZE), in two plain sessions."""
+    from synthgen import ddl
+    from synthgen.load.post_load import vacuum_analyze
+    from synthgen.schema import TABLES
+
+    setup = [f"SET maintenance_work_mem = '{DBA_MAINTENANCE_WORK_MEM}'"]
+    per_table = []
+    for t in TABLES:
+        sqls = [*ddl.key_sql(schema, t), *(ddl.index_sql(schema, i) for i in ddl.INDEXES
+                                           if i.table == t)]
+        per_table.append((rows[t] * len(sqls), sqls))
+    fks = [(float(rows[fk.table]), [ddl.foreign_key_sql(schema, fk)]) for fk in ddl.FOREIGN_KEYS]
+    started = time.perf_counter()
+    _run_sessions(dsn, _share(per_table, SESSIONS), setup)
+    keys = time.perf_counter() - started
+    _run_sessions(dsn, _share(fks, SESSIONS), setup)
+    post = time.perf_counter() - started
+    analyze = vacuum_analyze(dsn, schema, list(TABLES), SESSIONS)
+    return {"keys_indexes": keys, "foreign_keys": post - keys, "post_load": post,
+            "analyze": analyze}
+
+
+def drop(dsn: str, schema: str) -> None:
     from synthgen.load.schema_ops import drop_schema
-    from synthgen.pg import load_dataset
-    from synthgen.pg import server as embedded
-    from synthgen.pg.connect import connect, inspect_target
-    from synthgen.pg.guards import check_target
-    from synthgen.pg.sql import redact_dsn
+    from synthgen.pg.connect import connect
 
-    root = ensure_dataset(args)
-    dsn = args.dsn or embedded.ensure_server()
     conn = connect(dsn)
-    try:  # the same safety as a load, before the reference writes anything
-        check_target(conn, inspect_target(conn, dsn), force=False)
+    try:
+        drop_schema(conn, schema)
     finally:
         conn.close()
-    print(f"target {redact_dsn(dsn)}, dataset {root}", file=sys.stderr)
 
-    ref = reference(dsn, root)
-    runs: dict[int, dict[str, Any]] = {}
-    for i, jobs in enumerate(args.jobs):
-        schema = f"bench_jobs{jobs}"
-        runs[jobs] = load_dataset(root, dsn, schema, order=args.order, jobs=jobs, force=True)
-        if not (args.keep and i == len(args.jobs) - 1):
-            conn = connect(dsn)
-            try:
-                drop_schema(conn, schema)
-            finally:
-                conn.close()
 
-    ref_total = sum(r["seconds"] for r in ref.values())
-    print(f"\n{'table':<20}{'rows':>12}{'ref rows/s':>13}{'ref MB/s':>10}"
-          + "".join(f"{f'j{j} rows/s':>13}{f'j{j} MB/s':>10}{f'j{j} ratio':>10}" for j in runs))
-    for table, r in ref.items():
-        line = f"{table:<20}{int(r['rows']):>12,}{r['rows_per_s']:>13,.0f}{r['mb_per_s']:>10.1f}"
-        for rep in runs.values():
-            t = rep["tables"][table]
-            line += f"{t['rows_per_s']:>13,.0f}{t['mb_per_s']:>10.1f}" \
-                    f"{t['rows_per_s'] / r['rows_per_s']:>10.2f}"
-        print(line)
-    print(f"\nreference data phase: {ref_total:.2f}s (sum over tables)")
-    for jobs, rep in runs.items():
-        print(f"jobs={jobs}: data {rep['data_seconds']:.2f}s (ratio to reference "
-              f"{ref_total / rep['data_seconds']:.2f}), keys+FKs+indexes "
-              f"{rep['post_load_seconds']:.2f}s, VACUUM (ANALYZE) {rep['analyze_seconds']:.2f}s, "
-              f"total {rep['total_seconds']:.2f}s")
-    if args.json is not None:
-        args.json.write_text(json.dumps({"dataset": str(root), "dsn": redact_dsn(dsn),
-                                         "reference": ref, "reference_seconds": ref_total,
-                                         "runs": {str(k): v for k, v in runs.items()}},
-                                        indent=1) + "\n")
+def one_round(dsn: str, root: Path, jobs: int) -> dict[str, Any]:
+    """Reference ingest + hand-built post-load, then synthgen's load; all seconds and ratios."""
+    from synthgen.dataset import read_manifest
+    from synthgen.load.loader import load_dataset
+
+    rows = {t: read_manifest(root).table_rows(t) for t in read_manifest(root).tables}
+    la0 = load_average()
+    ingest = reference_ingest(dsn, root, REF_SCHEMA)
+    ref = reference_post_load(dsn, REF_SCHEMA, rows)
+    drop(dsn, REF_SCHEMA)
+    la1 = load_average()
+    rep = load_dataset(root, dsn, LOAD_SCHEMA, jobs=jobs, force=True)
+    drop(dsn, LOAD_SCHEMA)
+    ref_data = sum(ingest.values())
+    ref_total = ref_data + ref["post_load"] + ref["analyze"]
+    return {
+        "load_average": [la0, la1, load_average()],
+        "reference": {"ingest_seconds": ingest, "data": ref_data, **ref, "total": ref_total},
+        "synthgen": {k: rep[k] for k in ("data_seconds", "post_load_seconds", "analyze_seconds",
+                                         "total_seconds")},
+        "post_load_steps": {t: v["post_load_seconds"] for t, v in rep["tables"].items()},
+        "ratios": {"data_speed": ref_data / rep["data_seconds"],
+                   "post_load_time": rep["post_load_seconds"] / ref["post_load"],
+                   "total_time": rep["total_seconds"] / ref_total},
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    p.add_argument("dataset", help="dataset directory (synthgen generate --band dev ...)")
+    p.add_argument("--dsn", action="append", default=None,
+                   help="target; 'embedded' = the server under ./.synthgen/pg (repeatable)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--json", type=Path, default=None, help="write all numbers here")
+    args = p.parse_args()
+
+    from synthgen.pg import server as embedded
+    from synthgen.pg.connect import connect
+    from synthgen.pg.guards import check_target
+    from synthgen.pg.sql import redact_dsn
+    from synthgen.pg.target import inspect_target
+
+    root = Path(args.dataset)
+    results: list[dict[str, Any]] = []
+    for given in args.dsn or ["embedded"]:
+        dsn = embedded.ensure_server() if given == "embedded" else given
+        conn = connect(dsn)
+        try:  # the same safety as a load, before the reference writes anything
+            target = inspect_target(conn, dsn)
+            check_target(conn, target, force=True)
+        finally:
+            conn.close()
+        version = target.server_version.split()[0]
+        for i in range(args.repeat):
+            print(f"[{time.strftime('%H:%M:%S')}] {redact_dsn(dsn)} (PostgreSQL {version}) "
+                  f"round {i + 1}", file=sys.stderr, flush=True)
+            r = one_round(dsn, root, args.jobs)
+            r.update(server=redact_dsn(dsn), version=version, round=i + 1)
+            results.append(r)
+            ref, ours, q = r["reference"], r["synthgen"], r["ratios"]
+            print(f"PG {version} round {i + 1}  load avg {' / '.join(r['load_average'])}\n"
+                  f"  data       {ours['data_seconds']:7.1f}s  plain ingest   {ref['data']:7.1f}s"
+                  f"  speed ratio {q['data_speed']:.2f} (goal >= 0.9)\n"
+                  f"  post-load  {ours['post_load_seconds']:7.1f}s  by hand        "
+                  f"{ref['post_load']:7.1f}s  time ratio  {q['post_load_time']:.2f} (goal <= 1.2)"
+                  f"  [by hand: keys+indexes {ref['keys_indexes']:.1f}s, FKs "
+                  f"{ref['foreign_keys']:.1f}s]\n"
+                  f"  analyze    {ours['analyze_seconds']:7.1f}s  by hand        "
+                  f"{ref['analyze']:7.1f}s\n"
+                  f"  total      {ours['total_seconds']:7.1f}s  references     {ref['total']:7.1f}s"
+                  f"  time ratio  {q['total_time']:.2f}", flush=True)
+            if args.json is not None:
+                args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

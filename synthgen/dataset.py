@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +51,16 @@ INDEXES_APPLY = "indexes-apply.json"
 COMPARE = "compare.json"
 RUN_STATE = "run-state.json"
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
+REPORTS_DIR = "reports"
+"""``reports/<target>/report.*``: each target's latest complete report (``report.*`` beside
+the data is the latest run's, whatever its target)."""
 SEED_HINT = ".run-seed"
 """The seed of a generation in progress (a dot file: the generator leaves dot files alone)."""
 
 META_FILES = frozenset({GENERATION, SEED, SPEC, BAND, FEASIBILITY})
 """What the generator writes beside the Parquet files (the manifest comes last)."""
 RUN_FILES = frozenset({FIDELITY, SPEC_CHECK, LOAD, BASELINE_PRE, BASELINE_POST, INDEXES_APPLY,
-                       COMPARE, RUN_STATE, REPORT_JSON, REPORT_MD, REPORT_HTML})
+                       COMPARE, RUN_STATE, REPORT_JSON, REPORT_MD, REPORT_HTML, REPORTS_DIR})
 """What later stages write about the dataset: the generator tolerates them in its directory
 and clears them with the old dataset (they would describe data that no longer exists)."""
 ENTRIES = frozenset(TABLE_NAMES) | META_FILES | RUN_FILES | {MANIFEST}
@@ -87,6 +90,8 @@ class Manifest:
     spec_hash: str
     synthgen_version: str
     files: tuple[FileEntry, ...]
+    inputs: dict[str, str] = field(default_factory=dict)
+    """sha256 of each INPUT_FILES document beside the data (the gate verifies them)."""
 
     def table_rows(self, table: str) -> int:
         return sum(f.rows for f in self.files if f.table == table)
@@ -104,7 +109,7 @@ class Manifest:
                   for t in self.tables}
         return {"format": self.format, "seed": self.seed, "band": self.band,
                 "spec_hash": self.spec_hash, "synthgen_version": self.synthgen_version,
-                "tables": tables,
+                "inputs": dict(self.inputs), "tables": tables,
                 "files": [{"table": f.table, "partition": f.partition, "path": f.path,
                            "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256}
                           for f in self.files]}
@@ -123,6 +128,16 @@ def partition_file(table: str, partition: int) -> str:
 def table_glob(root: Path | str, table: str) -> str:
     """Glob for DuckDB's read_parquet over one table."""
     return f"{Path(root)}/{table}/*/*.parquet"
+
+
+INPUT_FILES = (SPEC, BAND, FEASIBILITY)
+"""The documents the gate judges by: their hashes are in the manifest, so none can be edited
+to excuse the data."""
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of a document as written (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -156,9 +171,18 @@ def read_manifest(root: Path | str) -> Manifest:
         files = tuple(FileEntry(table=f["table"], partition=int(f["partition"]), path=f["path"],
                                 rows=int(f["rows"]), bytes=int(f["bytes"]), sha256=f["sha256"])
                       for f in raw["files"])
+        inputs = raw.get("inputs", {})
+        if not isinstance(inputs, dict) or not all(
+                k in INPUT_FILES and isinstance(v, str) for k, v in inputs.items()):
+            raise ValueError(f"'inputs' must map {', '.join(INPUT_FILES)} to sha256 strings")
+        for f in files:  # names reach SQL and file paths later: only exact layout names pass
+            if f.table not in TABLE_NAMES or f.partition < 0 \
+                    or f.path != partition_file(f.table, f.partition):
+                raise ValueError(f"file entry {f.table!r} {f.path!r} is not a partition file of "
+                                 "a known table")
         return Manifest(format=raw["format"], seed=raw["seed"], band=raw["band"],
                         spec_hash=raw["spec_hash"], synthgen_version=raw["synthgen_version"],
-                        files=files)
+                        files=files, inputs=dict(inputs))
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise DatasetError(f"{path} is malformed: {e}") from None
 

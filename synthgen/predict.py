@@ -7,6 +7,7 @@ all come from here, so they cannot drift apart. Generation draws from the same d
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from synthgen.spec_model import (
@@ -16,6 +17,7 @@ from synthgen.spec_model import (
     MediaSpec,
     SmallGroup,
     Spec,
+    TimeSpec,
 )
 
 Z75 = 0.6744897501960817
@@ -128,6 +130,22 @@ def lognormal_clipped_mean(d: LogNormalClipped) -> float:
     return d.min * below + d.max * above + inside
 
 
+def lognormal_clipped_sd(d: LogNormalClipped) -> float:
+    """Standard deviation of exp(N(mu, sigma)) clipped to [min, max], in closed form.
+
+    E[X^2] is the mean of the clipped log-normal of exp(2 N(mu, sigma)) = exp(N(2 mu, 2 sigma))
+    clipped to [min^2, max^2].
+
+    >>> round(lognormal_clipped_sd(LogNormalClipped(0.0, 1e-9, 0.5, 5.0)), 6)
+    0.0
+    >>> round(lognormal_clipped_sd(LogNormalClipped(0.0, 1.0, 1e-12, 1e12)), 3)
+    2.161
+    """
+    second = lognormal_clipped_mean(LogNormalClipped(2 * d.mu, 2 * d.sigma, d.min ** 2,
+                                                     d.max ** 2))
+    return math.sqrt(max(second - lognormal_clipped_mean(d) ** 2, 0.0))
+
+
 def lognormal_quartile_ratio(sigma: float) -> float:
     """p75 / p25 of a log-normal with this sigma (clipping aside).
 
@@ -166,6 +184,29 @@ def latency_cdf(lat: Latency, seconds: float) -> float:
     total = lat.immediate.share + lat.near_term.share + lat.delayed.share
     return (lat.immediate.share * immediate + lat.near_term.share * near
             + lat.delayed.share * delayed) / total
+
+
+def hour_of_week_shares(time: TimeSpec, start: dt.datetime, days: int) -> list[float]:
+    """Expected share of messages in each of the 168 (Monday 00h .. Sunday 23h) UTC hours of
+    the week over a window: the generator's calendar intensity integrated per bucket.
+
+    >>> from synthgen.spec_model import TimeSpec
+    >>> s = hour_of_week_shares(TimeSpec(), dt.datetime(2026, 10, 5), 7)
+    >>> len(s), round(sum(s), 9), s[9] > s[3]
+    (168, 1.0, True)
+    """
+    import numpy as np
+
+    from synthgen.generate.timeline import MINUTES_PER_DAY, Timeline
+
+    tl = Timeline(time, start, days)
+    mass = np.diff(tl.to_u(np.arange(days * MINUTES_PER_DAY + 1) * 60_000.0))
+    minute = np.arange(days * MINUTES_PER_DAY) + (start - dt.datetime(1970, 1, 1)).total_seconds(
+        ) // 60
+    hour = (minute // 60) % 24
+    weekday = (minute // MINUTES_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    out = np.bincount((weekday * 24 + hour).astype(np.int64), weights=mass, minlength=168)
+    return [float(x) for x in out / out.sum()]
 
 
 def small_group_min_share(sg: SmallGroup) -> float:

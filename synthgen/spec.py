@@ -140,8 +140,14 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
 
 
 def spec_hash(spec: Spec) -> str:
-    """sha256 of the canonical JSON of the fully resolved spec."""
-    canonical = json.dumps(spec_to_dict(spec), sort_keys=True, separators=(",", ":"))
+    """sha256 of the canonical JSON of the fully resolved spec, minus ``workload``.
+
+    The workload mix weighs gate 2 and the replay; it does not shape the data, so changing it
+    must not make a generated or loaded dataset look like a different one.
+    """
+    data = spec_to_dict(spec)
+    data.pop("workload", None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -331,6 +331,37 @@ class TablesSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkloadSpec:
+    """Relative frequency of the app's hot statements (gate 2 weights and the workload replay).
+
+    Weights are relative (they need not sum to 1); ``shares()`` normalises them. Reads are
+    the catalogue's Q1, Q1b, Q3, Q4, Q6; writes are Q2 (message insert) and Q5 (receipt
+    upsert). A weight of 0 leaves that statement out of the weighted verdict.
+    """
+
+    q1: float = p(20.0, "Q1 message history, newest 50 (opening a conversation)", "weight", ge=0)
+    q1b: float = p(4.0, "Q1b message history, newest 100 (scrolling back)", "weight", ge=0)
+    q3: float = p(20.0, "Q3 a user's conversation list by updatedAt (app open, inbox refresh)",
+                  "weight", ge=0)
+    q4: float = p(20.0, "Q4 unread count of a member in a conversation (one per listed room)",
+                  "weight", ge=0)
+    q6: float = p(8.0, "Q6 presence of a conversation's active members", "weight", ge=0)
+    q2: float = p(9.0, "Q2 message insert with its unique idempotencyKey", "weight", ge=0)
+    q5: float = p(19.0, "Q5 receipt upsert (DELIVERED / READ per recipient)", "weight", ge=0)
+
+    def shares(self) -> dict[str, float]:
+        """Each statement's share of the mix, keyed by catalogue name (Q1, Q1b, ...)."""
+        raw = {"Q1": self.q1, "Q1b": self.q1b, "Q2": self.q2, "Q3": self.q3, "Q4": self.q4,
+               "Q5": self.q5, "Q6": self.q6}
+        total = sum(raw.values())
+        return {k: v / total for k, v in raw.items()}
+
+    def checks(self) -> Problems:
+        total = self.q1 + self.q1b + self.q3 + self.q4 + self.q6 + self.q2 + self.q5
+        return [("", f"weights must have a positive total, got {total:.6g}")] if total <= 0 else []
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """The whole distribution spec (version 1)."""
 
@@ -343,3 +374,4 @@ class Spec:
     time: TimeSpec = sub(TimeSpec, "time structure")
     reads: ReadsSpec = sub(ReadsSpec, "receipts and reads")
     tables: TablesSpec = sub(TablesSpec, "optional tables")
+    workload: WorkloadSpec = sub(WorkloadSpec, "relative frequency of the app's hot statements")

@@ -9,6 +9,7 @@ production withheld) keeps the base spec's value. Predictions come from ``synthg
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 import json
 import math
@@ -23,12 +24,15 @@ from synthgen.predict import (
     ATTACHMENT_KINDS,
     Z75,
     attachment_type,
+    hour_of_week_shares,
     large_group_share_below,
     latency_component_cdfs,
     lognormal_clipped_median,
     lognormal_quartile_ratio,
+    media_ratio,
     size_kb,
     small_group_min_share,
+    type_share,
 )
 from synthgen.spec_model import Latency, SizeMix, Spec
 
@@ -149,9 +153,10 @@ def fit_messages(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
                      median, median))
         rows.append(("messages_per_conversation.p95", p95, "messages.per_conversation.p95",
                      p95, p95))
-    if p99 is not None:
+    if p99 is not None:  # a gate target: the generator does not read it, so it is not "fitted"
         spec = put(spec, "messages.targets.p99", p99)
-        rows.append(("messages_per_conversation.p99", p99, "messages.targets.p99", p99, p99))
+        rows.append(("messages_per_conversation.p99", p99, "messages.targets.p99 (target only)",
+                     None, None))
     heavy = m.scalar("heavy_rooms.count")
     active = m.scalar("population.active_conversations")
     if heavy is not None and active:
@@ -162,8 +167,8 @@ def fit_messages(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
     traffic = m.scalar("heavy_rooms.traffic_share")
     if traffic is not None:
         spec = put(spec, "messages.targets.heavy_traffic_share", traffic)
-        rows.append(("heavy_rooms.traffic_share", traffic, "messages.targets.heavy_traffic_share",
-                     traffic, traffic))
+        rows.append(("heavy_rooms.traffic_share", traffic,
+                     "messages.targets.heavy_traffic_share (target only)", None, None))
     return spec
 
 
@@ -197,7 +202,7 @@ def fit_media(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
                                   none=round(1 - n_one - n_several, 6))
         spec = put(spec, "media.attachments_per_message", apm)
         rows.append(("media.ratio", ratio, "media.attachments_per_message.none", apm.none,
-                     1 - apm.none))
+                     media_ratio(spec)))
     kinds = ATTACHMENT_KINDS
     mix = {k: m.share("attachment_type.mix", attachment_type(k)) for k in kinds}
     if all(v is not None for v in mix.values()) and sum(v or 0 for v in mix.values()) > 0:
@@ -207,7 +212,7 @@ def fit_media(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
         spec = put(spec, "media.type_mix", dataclasses.replace(spec.media.type_mix, **fitted))
         for k in kinds:
             rows.append((f"attachment_type.{k}_share", mix[k], f"media.type_mix.{k}",
-                         fitted[k], fitted[k]))
+                         fitted[k], type_share(spec.media, k)))
     for k in kinds:
         q = f"attachment_size_kb.{k}"
         q25, q50, q75 = (m.quantile(q, p) for p in (0.25, 0.5, 0.75))
@@ -241,6 +246,7 @@ def peak_windows(hours: list[float]) -> list[list[int]]:
 
 
 def fit_time(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
+    fitted_rows = []
     for metric, key, floor in (("time.hourly_peak_to_trough", "diurnal_peak_to_trough", 1.0),
                                ("time.weekday_to_weekend", "weekday_to_weekend", 1e-3),
                                ("burstiness.interarrival_cv", "interarrival_cv", 1.0)):
@@ -248,7 +254,12 @@ def fit_time(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
         if v is not None:
             fitted = round(max(v, floor), 4)
             spec = put(spec, f"time.{key}", fitted)
-            rows.append((metric, v, f"time.{key}", fitted, fitted))
+            fitted_rows.append((metric, v, key, fitted))
+    predicted = calendar_predictions(spec, int(m.doc.get("window_days") or 30))
+    for metric, v, key, fitted in fitted_rows:
+        # the calendar's own hour-of-week intensity, not the fitted knob: the two differ
+        # when the diurnal and weekly shapes interact; burstiness has no closed form (None)
+        rows.append((metric, v, f"time.{key}", fitted, predicted.get(metric)))
     grid = m.counts("activity.hour_of_week")
     # suppressed cells are small by definition: read them as 0 unless too many are hidden
     if grid is not None and sum(c is None for c in grid[1]) <= len(grid[1]) // 4:
@@ -258,6 +269,24 @@ def fit_time(m: Metrics, spec: Spec, rows: list[Row]) -> Spec:
         rows.append(("hour-of-day profile", None, "time.peak_hours_utc",
                      json_compact(spec.time.peak_hours_utc), None))
     return spec
+
+
+CALENDAR_START = dt.datetime(2026, 10, 5)
+"""A Monday: the predicted calendar ratios are over whole weeks from here."""
+
+
+def calendar_predictions(spec: Spec, window_days: int) -> dict[str, float]:
+    """Hourly peak/trough and weekday/weekend of the spec's calendar (synthgen.predict).
+
+    >>> p = calendar_predictions(Spec(), 28)
+    >>> p["time.hourly_peak_to_trough"] > 1, round(p["time.weekday_to_weekend"], 1) > 0
+    (True, True)
+    """
+    grid = hour_of_week_shares(spec.time, CALENDAR_START, max(7, window_days // 7 * 7))
+    hours = [sum(grid[d * 24 + h] for d in range(7)) for h in range(24)]
+    days = [sum(grid[d * 24:(d + 1) * 24]) for d in range(7)]
+    return {"time.hourly_peak_to_trough": max(hours) / min(hours),
+            "time.weekday_to_weekend": (sum(days[:5]) / 5) / (sum(days[5:]) / 2)}
 
 
 def json_compact(v: Any) -> str:

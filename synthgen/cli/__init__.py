@@ -19,6 +19,7 @@ from synthgen.cli import (
     spec_cmds,
     validate_cmd,
     verify_cmds,
+    workload_cmd,
 )
 from synthgen.cli.guard import guarded, set_debug
 from synthgen.cli.options import Command, Debug, Group
@@ -49,6 +50,7 @@ COMMANDS = (
     ("load", db_cmds.load),
     ("teardown", db_cmds.teardown),
     ("sample", sample_cmds.sample),
+    ("workload", workload_cmd.workload),
     ("run", run_cmd.run_pipeline),
 )
 GROUPS = (

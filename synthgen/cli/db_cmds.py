@@ -1,4 +1,4 @@
-"""``synthgen load``, ``synthgen teardown`` and ``synthgen db start|stop|status|url``.
+"""``synthgen load``, ``synthgen teardown`` and ``synthgen db start|stop|status|url|psql``.
 
 Thin wrappers: the work lives in ``synthgen.load`` and ``synthgen.pg``. Heavy imports
 happen inside commands.
@@ -16,7 +16,8 @@ import typer
 from synthgen.cli import options as opt
 from synthgen.cli.guard import guarded
 
-db_app = typer.Typer(help="Manage the embedded PostgreSQL server (.synthgen/pg).",
+db_app = typer.Typer(help="Manage the embedded PostgreSQL server (one per user or project; "
+                          "see --data-dir).",
                      no_args_is_help=True, cls=opt.Group)
 
 
@@ -26,9 +27,9 @@ def db_start(data_dir: opt.DataDir = None) -> None:
     """Start (initialising on first use) the embedded server; print its DSN."""
     from synthgen.pg import server as embedded
 
-    dsn = embedded.ensure_server(data_dir)
+    dsn = embedded.ensure_server(data_dir, announce=lambda line: print(line, file=sys.stderr))
     print(dsn)
-    print(f'connect with: psql "{dsn}"', file=sys.stderr)
+    print("connect with: synthgen db psql", file=sys.stderr)
 
 
 @db_app.command("stop", cls=opt.Command)
@@ -65,9 +66,31 @@ def db_url(data_dir: opt.DataDir = None) -> None:
     """Print the embedded server's DSN (starting it if down): psql "$(synthgen db url)"."""
     from synthgen.pg import server as embedded
 
-    if not embedded.status(data_dir).running:
-        print("embedded server was not running; starting it", file=sys.stderr)
-    print(embedded.ensure_server(data_dir))
+    print(embedded.ensure_server(data_dir, announce=lambda line: print(line, file=sys.stderr)))
+
+
+@db_app.command("psql", cls=opt.Command,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@guarded
+def db_psql(ctx: typer.Context, dsn: opt.Dsn = None, data_dir: opt.DataDir = None) -> None:
+    """Open psql on the target (the embedded server by default), with the wheel's own psql.
+
+    Arguments after the options go to psql: ``synthgen db psql -- -c 'select 1'``.
+    No system PostgreSQL client is needed.
+    """
+    import shutil
+    import subprocess
+
+    from synthgen.pg import server as embedded
+
+    target = dsn or embedded.ensure_server(data_dir, announce=lambda line: print(
+        line, file=sys.stderr))
+    try:
+        client = str(embedded.bin_dir() / "psql")
+    except Exception:  # no wheel: a system psql will do
+        client = shutil.which("psql") or "psql"
+    code = subprocess.call([client, target, *ctx.args])
+    raise typer.Exit(code)
 
 
 @guarded
@@ -79,7 +102,7 @@ def load(
     order: Annotated[str, typer.Option("--order", help="messages insert order: time "
                                        "(global createdAt, as production) or "
                                        "conversation (clustered).")] = "time",
-    jobs: opt.Jobs = 1,
+    jobs: opt.Jobs = 2,
     force: Annotated[bool, opt.force("Allow a first load into an unmarked non-empty "
                                      "database, or replacing another dataset in the "
                                      "schema.")] = False,
@@ -122,6 +145,11 @@ def teardown(
     if not yes and not typer.confirm("Proceed?", default=False):
         print("aborted", file=sys.stderr)
         raise typer.Exit(1)
+    from synthgen.workload.cleanup import forget_schema
+
+    left = forget_schema(plan.dsn, schema)  # an interrupted `synthgen workload`'s rows first
+    if left is not None:
+        print(f"removed an interrupted workload's rows: {left}")
     run_teardown(plan)
     print("done")
 
@@ -135,4 +163,4 @@ def _print_summary(result: dict[str, Any]) -> None:
     print(f"  data {result['data_seconds']:.2f}s, keys+indexes {result['post_load_seconds']:.2f}s, "
           f"analyze {result['analyze_seconds']:.2f}s, total {result['total_seconds']:.2f}s")
     if result.get("embedded"):
-        print(f'connect with: psql "{result["dsn"]}"')
+        print(f'connect with: synthgen db psql  (or psql "{result["dsn"]}")')

@@ -52,8 +52,8 @@ def guarded(fn: F) -> F:
             Console(stderr=True, highlight=False, soft_wrap=True).print(
                 f"[bold red]error:[/] {e}", markup=True)
             raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+        except KeyboardInterrupt as e:  # a stage may say what was left and how to resume
+            print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
 
     # Typer reads the signature: the command's own options, then --debug.

@@ -51,7 +51,7 @@ def resume(help: str) -> Any:
 
 Dsn = Annotated[str | None, typer.Option(
     "--dsn", envvar="SYNTHGEN_DSN", show_envvar=False,
-    help="Target PostgreSQL DSN (default: the embedded server under .synthgen/pg).")]
+    help="Target PostgreSQL DSN (default: the embedded server, see --data-dir).")]
 ProductionDsn = Annotated[str, typer.Option(
     "--dsn", envvar="SYNTHGEN_SAMPLE_DSN",
     help="Production (replica) DSN; the session is read-only.")]
@@ -69,7 +69,9 @@ Jobs = Annotated[int, typer.Option("--jobs", min=1, max=32, help="Parallel load 
 Runs = Annotated[int, typer.Option(
     "--runs", min=1, max=1000, help="Measured EXPLAIN runs per query and parameter set.")]
 DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded server data directory (default .synthgen/pg).")]
+    "--data-dir", help="Embedded server data directory (default: $SYNTHGEN_DATA_DIR, else "
+    "the nearest .synthgen/pg above the working directory, else "
+    "~/.local/share/synthgen/pg).")]
 Dataset = Annotated[Path, typer.Argument(help="Dataset directory (with manifest.json).")]
 Debug = Annotated[bool, flag("--debug", help="Show tracebacks on errors.")]
 

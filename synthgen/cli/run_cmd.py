@@ -76,6 +76,13 @@ def _summary(console: Any, doc: dict[str, Any], paths: dict[str, Path]) -> None:
     if REPORT_HTML in paths:
         console.print(f"report: {paths[REPORT_HTML]} (also {REPORT_MD}, {REPORT_JSON})",
                       highlight=False, soft_wrap=True)
+        if doc.get("target"):
+            from synthgen.dataset import REPORTS_DIR
+            from synthgen.pipeline.runner import target_slug
+
+            kept = paths[REPORT_HTML].parent / REPORTS_DIR / target_slug(doc["target"])
+            console.print(f"  this target's copy (kept when other targets run): {kept}/",
+                          highlight=False, soft_wrap=True)
     console.print(f"[{colour}]{doc['decision']}[/]")
 
 
@@ -88,13 +95,13 @@ def run_pipeline(
     schema: opt.Schema = "perf_synthetic",
     out: Annotated[Path | None, opt.out("Dataset directory (default out/<band>); the reports "
                                         "go there.")] = None,
-    indexes: Annotated[Path, typer.Option("--indexes", help="Index file to verify (its "
-                                          "x.rollback.sql sibling undoes it).")
-                       ] = Path("indexes/phase-2.sql"),
+    indexes: Annotated[Path | None, typer.Option(
+        "--indexes", help="Index file to verify (its x.rollback.sql sibling undoes it; "
+        "default: the shipped phase-2 candidate).")] = None,
     spec: opt.Spec = None,
     tolerance: opt.Tolerance = "normal",
     workers: opt.Workers = 2,
-    jobs: opt.Jobs = 1,
+    jobs: opt.Jobs = 2,
     runs: opt.Runs = 10,
     resume: Annotated[bool, opt.resume("Skip every stage whose outputs are complete (dataset, "
                                        "load ledger, baselines).")] = False,
@@ -113,14 +120,15 @@ def run_pipeline(
 
     from synthgen.errors import InputError
     from synthgen.pipeline import RunOptions, run
+    from synthgen.pipeline.options import DEFAULT_INDEXES
 
     if keep and teardown:
         raise InputError("--keep and --teardown exclude each other")
     console = Console(stderr=as_json, highlight=False)
     live = console.is_terminal and not as_json
     opts = RunOptions(band=band, seed=seed, dsn=dsn, schema=schema, out=out,
-                      indexes=indexes, spec=spec, tolerance=tolerance, workers=workers,
-                      jobs=jobs, runs=runs, resume=resume, force=force,
+                      indexes=indexes or DEFAULT_INDEXES, spec=spec, tolerance=tolerance,
+                      workers=workers, jobs=jobs, runs=runs, resume=resume, force=force,
                       finish="keep" if keep else "teardown" if teardown else "rollback",
                       progress=live and sys.stderr.isatty())
     result = run(opts, _events(console, live))

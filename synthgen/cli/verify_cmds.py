@@ -17,8 +17,9 @@ import typer
 from synthgen.cli import options as opt
 from synthgen.cli.guard import guarded
 
-PHASE2 = Path("indexes/phase-2.sql")
-ROLLBACK = Path("indexes/phase-2.rollback.sql")
+# the shipped candidate (package data), so the commands work from any directory
+PHASE2 = Path(__file__).resolve().parent.parent / "indexes" / "phase-2.sql"
+ROLLBACK = PHASE2.with_name("phase-2.rollback.sql")
 
 verify_app = typer.Typer(help="EXPLAIN baselines of the hot queries and the GO / NO-GO compare.",
                          no_args_is_help=True, cls=opt.Group)
@@ -46,7 +47,10 @@ def baseline_cmd(
     queries: Annotated[Path | None, typer.Option(
         "--queries", help="Directory of extra query files (*.sql).")] = None,
     params_from: Annotated[Path | None, typer.Option(
-        "--params-from", help="Reuse the parameter sets of this baseline.")] = None,
+        "--params-from", help="Reuse the parameter sets of this baseline (post reuses pre's).")
+    ] = None,
+    seed: Annotated[str, opt.seed("Seed of the parameter draw (recorded in the baseline).")
+                    ] = "gate2",
     out: Annotated[Path | None, opt.out("Baseline file (default baseline-LABEL.json).")] = None,
 ) -> None:
     """Measure the hot queries with EXPLAIN (ANALYZE, BUFFERS) and write a baseline JSON."""
@@ -60,11 +64,12 @@ def baseline_cmd(
     _say(f"baseline {label!r} of schema {schema} on {redact_dsn(target)}")
     doc = baseline(target, schema, label, runs=runs, warmup=warmup,
                    parallel_workers=parallel_workers, queries_dir=queries, param_sets=sets,
-                   progress=_say)
+                   seed=seed, progress=_say)
     path = save_baseline(doc, out or Path(f"baseline-{label}.json"))
     for r in doc["results"]:
-        print(f"{r['query']:<6} {r['param_set']:<16} p50 {r['execution_ms']['p50']:>9.3f} ms  "
-              f"p95 {r['execution_ms']['p95']:>9.3f} ms  sorts {len(r['plan']['sorts'])}  "
+        print(f"{r['query']:<6} {r['param_set']:<16} p50 {r['execution_ms']['p50']:>9.4f} ms  "
+              f"(batch {r['batch']:>3})  buffers {r['buffers_runs'][0]:>6}  "
+              f"sorts {len(r['plan']['sorts'])}  "
               f"{', '.join(r['plan']['indexes_used']) or 'no index'}")
     _say(f"wrote {path}")
 
@@ -78,11 +83,28 @@ def compare_cmd(
     out: Annotated[Path | None, opt.out("Also write the JSON report here.")] = None,
     diffs: Annotated[bool, opt.flag("--diffs/--no-diffs",
                                     help="Show plan diffs (text).")] = True,
+    indexes: Annotated[Path | None, typer.Option(
+        "--indexes", help="The candidate index file: post must be pre plus exactly its "
+        "indexes (default: the shipped phase-2 candidate).")] = None,
+    spec: opt.Spec = None,
+    min_improvement: Annotated[float, typer.Option(
+        "--min-improvement", min=0.0, max=1.0,
+        help="Workload-weighted time improvement GO requires (0.30 = 30%).")] = 0.30,
+    builds: Annotated[Path | None, typer.Option(
+        "--builds", help="JSON of `indexes apply --json` (build times shown as costs).")] = None,
 ) -> None:
-    """Classify each query, decide GO / NO-GO (exit 0 / 1), and say why."""
+    """Classify each case with its interval, apply the weighted rule: GO / NO-GO (exit 0 / 1)."""
+    from synthgen.pipeline.options import DEFAULT_INDEXES
+    from synthgen.spec import load_spec
     from synthgen.verify import compare, load_baseline, render_text
+    from synthgen.verify.indexes import build_seconds, candidate_names
 
-    report = compare(load_baseline(pre), load_baseline(post))
+    a, b = load_baseline(pre), load_baseline(post)
+    report = compare(a, b, weights=load_spec(spec).workload.shares(),
+                     min_improvement=min_improvement,
+                     candidate=candidate_names(indexes or DEFAULT_INDEXES,
+                                               str(b.get("schema") or "public")),
+                     builds=build_seconds(json.loads(builds.read_text())) if builds else None)
     if out is not None:
         from synthgen.dataset import write_json
 

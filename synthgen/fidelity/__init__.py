@@ -8,15 +8,15 @@ applies the decision rule and writes ``fidelity.json`` beside the data (schema i
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthgen.dataset import FEASIBILITY, FIDELITY
 from synthgen.fidelity.check import DISTRIBUTION, Check
 from synthgen.fidelity.tolerance import (
+    NOISE_SIGMAS,
     SEVERITIES,
     Tolerance,
     band_for,
@@ -24,8 +24,11 @@ from synthgen.fidelity.tolerance import (
     deviation,
     parse_tolerance,
     severity,
-    share_noise,
 )
+
+if TYPE_CHECKING:
+    from synthgen.bands import Band
+    from synthgen.spec_model import Spec
 
 __all__ = ["FIDELITY_FILE", "distribution_checks", "validate_dataset"]
 
@@ -33,14 +36,16 @@ FIDELITY_FILE = FIDELITY
 
 
 def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float, int]],
-                        tolerance: Tolerance,
-                        noise: dict[str, float] | None = None) -> list[Check]:
+                        tolerance: Tolerance, spec: Spec, band: Band,
+                        calendar_fano: float) -> list[Check]:
     """Judge each measured metric against its target (``targets``: metric -> Target).
 
-    ``noise`` gives relative standard errors estimated from the data itself (bootstrap);
-    shares get binomial ones. Either widens the band to its noise floor, and says so.
+    Each band is the metric's declared level times the tolerance scale, widened to
+    NOISE_SIGMAS sampling standard deviations computed from the spec and band
+    (``synthgen.fidelity.noise``; ``calendar_fano`` from spec check), never from the
+    measured data.
     """
-    from synthgen.fidelity.targets import SHARES
+    from synthgen.fidelity.noise import allowance
 
     out = []
     for metric, t in targets.items():
@@ -48,38 +53,28 @@ def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float
             continue
         achieved, n = measured[metric]
         dev = deviation(t.value, achieved)
-        boot = (noise or {}).get(metric, 0.0)
-        rel = boot or (share_noise(t.value, n) if metric in SHARES else 0.0)
-        band = band_for(t.level, tolerance.scale, rel)
-        detail = t.reason if t.infeasible else ""
-        if rel and band > band_for(t.level, tolerance.scale):
-            why = ("3 bootstrap standard errors over conversations" if boot else
-                   f"3 standard errors of a share over n={n}")
-            detail = (detail + "; " if detail else "") + f"band widened to {why}"
+        rel, why = allowance(t, spec, band, NOISE_SIGMAS, calendar_fano)
+        band_rel = band_for(t.level, tolerance.scale, rel)
+        notes = [t.reason] if t.infeasible and t.reason else []
+        if band_rel > band_for(t.level, tolerance.scale):
+            notes.append(f"band widened to {NOISE_SIGMAS:g} sampling sd ({why})")
+        elif t.exact:
+            notes.append(why)
+        votes = metric not in DERIVED
+        if not votes:
+            notes.append(f"a function of {DERIVED[metric]}: reported, does not vote")
         out.append(Check(name=metric, kind=DISTRIBUTION, target=t.value,
                          achieved=achieved if math.isfinite(achieved) else None,
-                         severity=severity(dev, band), deviation=dev, band=band, level=t.level,
-                         infeasible=t.infeasible, source=t.source, spec_target=t.spec_value,
-                         n=n, detail=detail))
-    return _judge_derived(out)
+                         severity=severity(dev, band_rel, votes=votes), deviation=dev,
+                         band=band_rel, level=t.level, infeasible=t.infeasible,
+                         source=t.source, spec_target=t.spec_value, n=n,
+                         detail="; ".join(notes)))
+    return out
 
 
 DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
-"""Metrics that are a monotone function of another: reported, and judged with their source
-(B = (cv - 1) / (cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
-
-
-def _judge_derived(checks: list[Check]) -> list[Check]:
-    by_name = {c.name: c for c in checks}
-    out = []
-    for c in checks:
-        src = by_name.get(DERIVED.get(c.name, ""))
-        if src is not None:
-            note = f"a function of {src.name}; judged with it"
-            c = dataclasses.replace(c, severity=src.severity,
-                                    detail=f"{c.detail}; {note}" if c.detail else note)
-        out.append(c)
-    return out
+"""Metrics that are a monotone function of another: reported, never voting (B = (cv - 1) /
+(cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
 
 
 def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
@@ -95,19 +90,26 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
 
     from synthgen.errors import DatasetError, EnvironmentProblem
     from synthgen.fidelity import distributions, integrity, pii
+    from synthgen.fidelity.distances import hour_of_week_check
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
-    from synthgen.fidelity.noise import calendar_noise
     from synthgen.fidelity.prepare import prepare
     from synthgen.fidelity.report import FORMAT, write_report
-    from synthgen.fidelity.targets import parse_feasibility, resolve_targets
+    from synthgen.fidelity.targets import (
+        band_feasibility,
+        parse_calendar_fano,
+        parse_feasibility,
+        resolve_targets,
+    )
 
     started = time.perf_counter()
     tol = parse_tolerance(tolerance)
     root = Path(root)
     inputs = load_inputs(root, spec_path)
-    feasibility = (parse_feasibility(inputs.feasibility, str(root / FEASIBILITY))
-                   if inputs.feasibility is not None else None)
+    raw = (inputs.feasibility if inputs.feasibility is not None
+           else band_feasibility(inputs.spec, inputs.band))
+    feasibility = parse_feasibility(raw, str(root / FEASIBILITY))
+    fano = parse_calendar_fano(raw, str(root / FEASIBILITY))
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
     file_results, usable = file_checks(inputs)
@@ -119,9 +121,11 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
                 con, prepared, distributions.PASS_AGGREGATES)
             plots: dict[str, Any] = {}
             measured = distributions.measure(con, inputs, prepared, passes, plots)
-            noise = (calendar_noise(con, inputs.band.window_start, inputs.band.window_end)
-                     if prepared else {})
-            checks = distribution_checks(targets, measured, tol, noise) + file_results
+            checks = distribution_checks(targets, measured, tol, inputs.spec, inputs.band, fano)
+            if "hour_of_week" in plots:
+                checks.append(hour_of_week_check(plots["hour_of_week"]["counts"], inputs.spec,
+                                                 inputs.band, tol.scale, fano))
+            checks += file_results
             checks += integrity_results + pii.run_pii(con, usable)
         finally:
             con.close()

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthgen.dataset import FileEntry, sha256_file
+from synthgen.dataset import FEASIBILITY, INPUT_FILES, FileEntry, sha256_file
 from synthgen.fidelity.check import Check, integrity_check
 from synthgen.fidelity.inputs import DatasetInputs
 from synthgen.schema import TABLE_NAMES, arrow_schema
@@ -50,6 +50,24 @@ def _inspect(root: Path, f: FileEntry) -> FileState:
                      schema_ok=schema.names == want.names and schema.types == want.types)
 
 
+def _input_check(inputs: DatasetInputs) -> Check:
+    """spec.json, band.json and feasibility.json against the hashes the manifest recorded."""
+    recorded = inputs.manifest.inputs
+    bad = []
+    for name in INPUT_FILES:
+        path = inputs.root / name
+        if name not in recorded:
+            if name != FEASIBILITY or path.is_file():  # feasibility.json alone is optional:
+                bad.append(f"{name}: not recorded")   # the gate then resolves it anew
+        elif not path.is_file():
+            bad.append(f"{name}: missing")
+        elif sha256_file(path) != recorded[name]:
+            bad.append(f"{name}: changed")
+    return integrity_check("manifest.inputs", len(bad), bad,
+                           detail="spec, band and feasibility documents the gate judges by, "
+                                  "against the sha256 the manifest recorded")
+
+
 def file_checks(inputs: DatasetInputs) -> tuple[list[Check], list[str]]:
     """The file-level checks, and the tables safe to query (all files present and sound)."""
     root, manifest = inputs.root, inputs.manifest
@@ -82,6 +100,7 @@ def file_checks(inputs: DatasetInputs) -> tuple[list[Check], list[str]]:
                         [p for p in bad("schema_ok") if p not in bad("readable")], n=n,
                         detail="files whose columns or types differ from the schema"),
     ]
+    out.append(_input_check(inputs))
     band = inputs.band
     off = [f"{t}: manifest {manifest.table_rows(t)}, band {want}"
            for t, want in (("users", band.users), ("conversations", band.conversations),

@@ -4,6 +4,9 @@ DuckDB connection whose views cover exactly the files the manifest lists."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +18,10 @@ from synthgen.spec_model import Spec
 
 if TYPE_CHECKING:
     import duckdb
+
+MEMORY_LIMIT_ENV = "SYNTHGEN_VALIDATE_MEMORY"
+DEFAULT_MEMORY_LIMIT = "768MB"
+"""DuckDB's memory limit while validating (override with $SYNTHGEN_VALIDATE_MEMORY)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +66,14 @@ def connect(inputs: DatasetInputs, tables: list[str] | None = None
     """
     import duckdb
 
-    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    # Bounded memory whatever the band: DuckDB spills sorts, joins and windows to a private
+    # temporary directory beyond the limit (removed with the process's temp files).
+    spill = tempfile.mkdtemp(prefix="synthgen-validate-")
+    con = duckdb.connect(config={"threads": os.cpu_count() or 1,
+                                 "memory_limit": os.environ.get(MEMORY_LIMIT_ENV,
+                                                                DEFAULT_MEMORY_LIMIT),
+                                 "temp_directory": spill})
+    weakref.finalize(con, shutil.rmtree, spill, True)
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # the CLI prints its own table
     for table in inputs.manifest.tables if tables is None else tables:

@@ -22,8 +22,11 @@ fidelity.json, format ``synthgen-fidelity/1``::
         "band": float | null,         # relative tolerance applied (distribution only)
         "level": "strict|normal|relaxed" | null,
         "severity": "ok" | "warning" | "critical" | "failed",
-        "infeasible": bool,           # target was infeasible: judged against the achievable
+                                      # critical: outside its band (NO-GO); warning: a derived
+                                      # metric outside its band (does not vote)
+        "infeasible": bool,           # spec value infeasible for the band (target resolved)
         "source": "spec" | "feasibility" | "override" | null,
+                                      # feasibility: resolved by spec check from spec + band
         "spec_target": float | null,  # what the spec asked for (differs when infeasible)
         "n": int | null,              # observations behind the value
         "examples": [str],            # at most 3 offending row ids (never values)
@@ -124,8 +127,8 @@ def render(doc: dict[str, Any], *, show_ok_integrity: bool = False) -> Any:
     from rich.text import Text
 
     dist = Table(title="Distribution checks", title_justify="left")
-    dist.add_column("metric", overflow="ellipsis")
-    for col in ("target", "achieved", "deviation", "band"):
+    dist.add_column("metric", overflow="fold")
+    for col in ("spec", "resolved", "achieved", "deviation", "band"):
         dist.add_column(col, justify="right", no_wrap=True)
     dist.add_column("verdict", no_wrap=True)
     integ = Table(title="Integrity and PII checks", title_justify="left")
@@ -137,8 +140,8 @@ def render(doc: dict[str, Any], *, show_ok_integrity: bool = False) -> Any:
         sev = Text(c["severity"], style=_STYLE[c["severity"]])
         if c["kind"] == "distribution":
             name = c["name"] + (" †" if c["infeasible"] else "")
-            dist.add_row(name, _fmt(c["target"]), _fmt(c["achieved"]), _pct(c["deviation"]),
-                         _pct(c["band"]), sev)
+            dist.add_row(name, _fmt(c.get("spec_target")), _fmt(c["target"]),
+                         _fmt(c["achieved"]), _pct(c["deviation"]), _pct(c["band"]), sev)
         elif c["severity"] != "ok" or show_ok_integrity:
             integ.add_row(c["name"], _fmt(int(c["achieved"] or 0)), sev,
                           ", ".join(c["examples"]) or c["detail"])
@@ -151,8 +154,8 @@ def render(doc: dict[str, Any], *, show_ok_integrity: bool = False) -> Any:
                   f"tolerance {doc['tolerance']['name']} (x{doc['tolerance']['scale']:g}); "
                   f"{doc.get('elapsed_s', 0):.2f}s")]
     if any(c["infeasible"] for c in doc["checks"]):
-        lines.append(Text("† target infeasible for this band (spec check): judged against the "
-                          "achievable value", style="dim"))
+        lines.append(Text("† spec value infeasible for this band: judged against the target "
+                          "spec check resolved from spec and band (see detail)", style="dim"))
     lines += [Text(f"  - {r}") for r in doc["reasons"]]
     lines.append(Text(f"fidelity: {doc['decision']}", style=style))
     parts: list[Any] = [dist]

@@ -1,11 +1,13 @@
-"""Expected metric values, derived from the dataset's own resolved spec and band.
+"""Expected metric values, derived from the spec and the band alone.
 
 Most targets follow analytically from the spec (``synthgen.predict``: a clipped log-normal's
-median and mean, the read-latency mixture's bucket shares ...). Some depend on the band and
-cannot be met as stated (DESIGN section 3): the generator records those in
-``feasibility.json``, and the gate then judges the metric against the achievable value and
-flags it as infeasible. A targets
-override (production shape metrics, ``validate --against``) replaces spec targets by name.
+median and mean, the read-latency mixture's bucket shares ...). The plan-decided ones
+(messages per conversation, heavy rooms, size mix) are resolved for the band by spec check
+(``synthgen.generate.feasibility``: closed form, or the median of independent plans whose
+seeds are not the dataset's) and stored in ``feasibility.json``; the gate judges those
+resolved values, always, and flags the ones that differ from the spec as infeasible. Never
+does the judged dataset or its own plan set a target. A targets override (production shape
+metrics, ``validate --against``) replaces targets by name.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from synthgen.bands import Band
 from synthgen.errors import InputError
 from synthgen.metrics import LATENCY_EDGES_S, METRICS
 from synthgen.predict import (
@@ -29,9 +32,9 @@ from synthgen.spec_model import Spec
 STRICT, NORMAL, RELAXED = "strict", "normal", "relaxed"
 
 LEVEL: dict[str, str] = {
-    "conversation_size.direct_share": NORMAL,
-    "conversation_size.small_group_share": NORMAL,
-    "conversation_size.large_group_share": NORMAL,
+    "conversation_size.direct_share": STRICT,
+    "conversation_size.small_group_share": STRICT,
+    "conversation_size.large_group_share": STRICT,
     "messages_per_conversation.p50": NORMAL,
     "messages_per_conversation.p95": RELAXED,
     "messages_per_conversation.p99": RELAXED,
@@ -61,10 +64,11 @@ LEVEL: dict[str, str] = {
 """Declared tolerance level per metric: strict for what is exact by construction, relaxed for
 tail statistics (high quantiles, burstiness), normal for the rest."""
 
-SHARES: frozenset[str] = frozenset(
-    {m for m in LEVEL if m.startswith(("conversation_size.", "attachment_type.", "read_latency."))}
-    | {"media.ratio", "reads.delivery_rate", "reads.read_rate"})
-"""Metrics that are a share of independent trials: their band gets the sampling allowance."""
+EXACT: frozenset[str] = frozenset({"heavy_rooms.count", "conversation_size.direct_share",
+                                   "conversation_size.small_group_share",
+                                   "conversation_size.large_group_share"})
+"""Metrics the plan makes exact by construction (whole-number shares of the band's totals):
+they get no sampling allowance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +79,15 @@ class Target:
     value: float
     level: str
     source: str
-    """``spec`` (derived from the spec), ``feasibility`` (the achievable value of an infeasible
-    target) or ``override`` (``validate --against``)."""
+    """``spec`` (derived from the spec), ``feasibility`` (resolved for the band by spec check)
+    or ``override`` (``validate --against``)."""
     spec_value: float | None = None
     infeasible: bool = False
     reason: str = ""
+    spread: float = 0.0
+    """Standard deviation of a resolved target across independent plans (absolute)."""
+    exact: bool = False
+    """Exact by construction: no sampling allowance."""
 
 
 def spec_targets(spec: Spec, conversations: int) -> dict[str, float]:
@@ -117,26 +125,46 @@ def spec_targets(spec: Spec, conversations: int) -> dict[str, float]:
 
 
 def parse_feasibility(raw: Any, where: str = "feasibility.json") -> dict[str, dict[str, Any]]:
-    """Validate ``{"targets": [{metric, target, achievable, feasible, reason}]}`` by metric."""
+    """Validate ``{"targets": [{metric, target, resolved, spread, feasible, reason}]}``."""
     if not isinstance(raw, dict) or not isinstance(raw.get("targets"), list):
         raise InputError(f"{where}: expected an object with a 'targets' list")
+
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool)
+
     out: dict[str, dict[str, Any]] = {}
     for i, t in enumerate(raw["targets"]):
         ok = (isinstance(t, dict) and isinstance(t.get("metric"), str)
               and isinstance(t.get("feasible"), bool)
-              and isinstance(t.get("achievable"), int | float)
-              and not isinstance(t.get("achievable"), bool))
+              and number(t.get("resolved")) and number(t.get("spread")) and t["spread"] >= 0)
         if not ok:
-            raise InputError(f"{where}: targets[{i}] needs metric (str), feasible (bool) "
-                             "and achievable (number)")
+            raise InputError(f"{where}: targets[{i}] needs metric (str), feasible (bool), "
+                             "resolved (number) and spread (number >= 0); regenerate it "
+                             "with this synthgen version")
         out[t["metric"]] = t
     return out
+
+
+def band_feasibility(spec: Spec, band: Band) -> dict[str, Any]:
+    """The band's feasibility document, computed now (a dataset without feasibility.json)."""
+    from synthgen.generate.feasibility import resolve_targets as resolve_plan_targets
+
+    return resolve_plan_targets(spec, band).to_json()
+
+
+def parse_calendar_fano(raw: Any, where: str = "feasibility.json") -> float:
+    """The calendar's Fano factor spec check measured (>= 1)."""
+    fano = raw.get("calendar_fano") if isinstance(raw, dict) else None
+    if not isinstance(fano, int | float) or isinstance(fano, bool) or not fano >= 1:
+        raise InputError(f"{where}: calendar_fano must be a number >= 1, got {fano!r}; "
+                         "regenerate it with this synthgen version")
+    return float(fano)
 
 
 def resolve_targets(spec: Spec, conversations: int,
                     feasibility: dict[str, dict[str, Any]] | None = None,
                     override: dict[str, float] | None = None) -> dict[str, Target]:
-    """The target of every metric: override, else achievable-if-infeasible, else the spec."""
+    """The target of every metric: override, else the band's resolved target, else the spec."""
     unknown = sorted(set(override or {}) - set(METRICS))
     if unknown:
         raise InputError(f"targets override names unknown metrics: {', '.join(unknown)}")
@@ -145,11 +173,14 @@ def resolve_targets(spec: Spec, conversations: int,
     for metric, level in LEVEL.items():
         value = derived[metric]
         f = (feasibility or {}).get(metric)
+        exact = metric in EXACT
         if override and metric in override:
             out[metric] = Target(metric, float(override[metric]), level, "override", value)
-        elif f is not None and not f["feasible"]:
-            out[metric] = Target(metric, float(f["achievable"]), level, "feasibility", value,
-                                 infeasible=True, reason=str(f.get("reason", "")))
+        elif f is not None:
+            out[metric] = Target(metric, float(f["resolved"]), level, "feasibility",
+                                 float(f.get("target", value)), infeasible=not f["feasible"],
+                                 reason=str(f.get("reason", "")), spread=float(f["spread"]),
+                                 exact=exact)
         else:
-            out[metric] = Target(metric, value, level, "spec", value)
+            out[metric] = Target(metric, value, level, "spec", value, exact=exact)
     return out

@@ -15,7 +15,10 @@
   partition's ``activity`` (times, senders, recipients, reads) into a ``frame``;
   ``registry`` says which builder makes which table.
 - ``write``: Arrow batches → partition Parquet files with fixed row groups.
-- ``driver``: ``generate_dataset()`` maps the partitions over worker processes.
+- ``output``: where a dataset goes: a local path or a filesystem URL (s3://, gs://, ...).
+- ``resume``: the per-partition records an interrupted run leaves, and what ``--resume`` keeps.
+- ``driver``: ``generate_dataset()`` maps the partitions over worker processes (or Dask).
+- ``cluster``: the optional Dask distributed runner behind ``--cluster``.
 """
 
 from synthgen.generate.check import SpecCheck as SpecCheck

@@ -18,6 +18,7 @@ from synthgen.generate.feasibility import (
     check_plan,
     disk_warning,
     estimate_bytes,
+    read_fan_out,
 )
 from synthgen.generate.plan import Plan, plan_for, resolve
 from synthgen.spec_model import Spec
@@ -55,6 +56,7 @@ class SpecCheck:
     def to_json(self) -> dict[str, Any]:
         """The spec-check report: feasibility.json's fields + estimates + disk_warning."""
         return {**self.feasibility.to_json(),
+                "reads": read_fan_out(self.plan),
                 "estimates": {t: e.to_json() for t, e in self.estimates.items()},
                 "disk_warning": self.disk_warning}
 

@@ -6,14 +6,13 @@ the manifest checksums) depend only on the data, never on how it was batched.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen.dataset import FileEntry, partition_file, sha256_file
+from synthgen.dataset import FileEntry, partition_file
+from synthgen.generate import output
 from synthgen.schema import TABLES, arrow_schema
 
 ROW_GROUP_ROWS = 65_536
@@ -25,18 +24,17 @@ def dictionary_columns(table: str) -> list[str]:
     return [c.name for c in TABLES[table] if c.enum or c.name in _DICTIONARY_COLUMNS]
 
 
-def write_partition(root: Path, table: str, partition: int,
+def write_partition(out: str, table: str, partition: int,
                     batches: Iterable[pa.RecordBatch]) -> FileEntry:
-    """Write one partition file atomically and return its manifest entry."""
+    """Write one partition file atomically into `out` (path or URL); its manifest entry."""
     rel = partition_file(table, partition)
-    final = root / rel
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    target, final = output.atomic_target(out, rel)
+    fs = output.resolve(out)[0]
     schema = arrow_schema(table)
     rows = 0
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
-    with pq.ParquetWriter(tmp, schema, compression="zstd",
+    with pq.ParquetWriter(target, schema, filesystem=fs, compression="zstd",
                           use_dictionary=dictionary_columns(table),
                           write_statistics=True) as writer:
 
@@ -62,6 +60,8 @@ def write_partition(root: Path, table: str, partition: int,
             if pending_rows >= ROW_GROUP_ROWS:
                 flush(False)
         flush(True)
-    os.replace(tmp, final)
-    return FileEntry(table=table, partition=partition, path=rel, rows=rows,
-                     bytes=final.stat().st_size, sha256=sha256_file(final))
+    if final is not None:
+        fs.move(target, final)  # a local rename: atomic
+    size, sha = output.digest(out, rel)  # what the filesystem holds, read back
+    return FileEntry(table=table, partition=partition, path=rel, rows=rows, bytes=size,
+                     sha256=sha)

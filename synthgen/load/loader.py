@@ -1,5 +1,8 @@
 """``load_dataset``: guards, schema, data over N connections, keys and indexes, ANALYZE.
 
+Every file is verified against the manifest's sha256 as it is read (``ingest.read_verified``),
+so a changed or damaged file is refused, by name, before any of its rows commit.
+
 The data phase is a list of *streams*, each a sequence of units that one connection loads
 in order: every partition file is a stream of one unit; with ``order="time"`` the whole
 messages table is one stream of time slices read in global ``("createdAt", "id")`` order, so
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthgen.dataset import FileEntry, Manifest, read_manifest
 from synthgen.errors import DatasetError, InputError, SynthgenError
+from synthgen.generate.feasibility import room_for_load
 from synthgen.load import ingest
 from synthgen.load.ledger import (
     Done,
@@ -101,10 +105,11 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
     root = Path(dataset_dir)
     manifest = read_manifest(root)
     _check_files(root, manifest)
+    room_for_load(root, target_dsn, resume=resume, announce=progress)  # refuses a disk too small
 
     conn = connect(target_dsn)
     try:
-        target = inspect_target(conn, target_dsn)
+        target = inspect_target(conn, target_dsn, forwarded_ok=force)
         if progress:  # say where we write before writing anything
             import sys
 
@@ -192,7 +197,8 @@ def _run(dsn: str, schema: str, root: Path, manifest: Manifest, done: Done,
     sorted_messages = None
     if time_stream is not None:
         sorted_messages = Prefetch(ingest.time_ordered_batches(
-            [root / f.path for f in time_stream.files], time_stream.table, done.last_key), depth=4)
+            [(root / f.path, f.sha256) for f in time_stream.files], time_stream.table,
+            done.last_key), depth=4)
         if jobs == 1:
             streams = [s for s in streams if s is not time_stream] + [time_stream]
     try:
@@ -236,7 +242,8 @@ def _run_phases(dsn: str, schema: str, root: Path, manifest: Manifest, done: Don
             f = s.files[0]
             by = ("conversationId", "createdAt", "id") if s.table == "messages" else ()
             t0 = time.perf_counter()
-            batches = Prefetch(ingest.partition_batches(root / f.path, s.table, by))
+            batches = Prefetch(ingest.partition_batches(root / f.path, s.table, by, f.sha256,
+                                                        f.partition))
             try:
                 r = ingest.ingest_unit(conn, schema, Unit(s.table, partition=f.partition),
                                        batches, f.rows, bar.add)
@@ -263,7 +270,7 @@ def _run_phases(dsn: str, schema: str, root: Path, manifest: Manifest, done: Don
             post: dict[str, dict[str, float]] = {}
             if not existing and "step:post_load" not in now.steps:
                 bar.note("adding keys, foreign keys and indexes ...")
-                post = post_load(dsn, schema, jobs, totals)
+                post = post_load(dsn, schema, jobs, totals, note=bar.note)
                 record_unit(conn, schema, "step:post_load", 0)
                 conn.commit()
             report["post_load_seconds"] = round(time.perf_counter() - t_post, 3)

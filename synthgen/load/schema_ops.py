@@ -2,17 +2,20 @@
 
 Fresh loads run ``ddl.create_sql`` (schema, enums, bare tables) in one transaction with the
 ledger table and the schema's registry row. ``--existing`` loads run no DDL on the app's
-tables: their columns are checked against ``synthgen.schema`` first, and a mismatch is a
-clear error listing every difference.
+tables: their columns are checked first (``load.existing``), and a mismatch is a clear
+error listing every difference.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthgen import ddl
 from synthgen.errors import InputError, TargetRefused
+from synthgen.load.existing import check_existing
 from synthgen.load.ledger import (
+    LEDGER_TABLE,
     SchemaRecord,
     delete_schema_record,
     get_schema_record,
@@ -20,7 +23,7 @@ from synthgen.load.ledger import (
     put_schema_record,
 )
 from synthgen.pg.connect import execute
-from synthgen.pg.sql import quote_ident
+from synthgen.pg.sql import qualified, quote_ident
 from synthgen.schema import ENUMS, TABLES
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ def prepare(conn: Connection, schema: str, record: SchemaRecord, dataset: str, *
         if not present:
             raise InputError(f"--existing: schema {schema!r} does not exist; run the app's "
                              "migrations first, or load without --existing")
-        check_existing(conn, schema)
+        check_existing(conn, schema, Path(dataset))
         if previous is not None:
             if resume and previous.same_dataset_as(record):
                 return True
@@ -74,7 +77,7 @@ def prepare(conn: Connection, schema: str, record: SchemaRecord, dataset: str, *
                                 "load, or --force to drop and reload it")
         raise TargetRefused(_other_dataset(schema, previous))
     if present:
-        execute(conn, f"DROP SCHEMA {quote_ident(schema)} CASCADE")
+        drop_own_objects(conn, schema)
     for sql in ddl.create_sql(schema):
         execute(conn, sql)
     execute(conn, ledger_sql(schema))
@@ -88,68 +91,21 @@ def _other_dataset(schema: str, previous: SchemaRecord) -> str:
             f"{previous.band!r}); use --force to replace it, or choose another --schema")
 
 
+def drop_own_objects(conn: Connection, schema: str) -> None:
+    """Drop synthgen's tables, ledger, enum types and the schema by name, never CASCADE.
+
+    PostgreSQL itself then refuses when anything else depends on them (a view, a foreign key
+    from another schema, a table someone added), instead of silently taking it along.
+    """
+    tables = ", ".join(qualified(schema, t) for t in (*TABLES, LEDGER_TABLE))
+    execute(conn, f"DROP TABLE IF EXISTS {tables}")
+    for e in ENUMS:
+        execute(conn, f"DROP TYPE IF EXISTS {qualified(schema, e)}")
+    execute(conn, f"DROP SCHEMA IF EXISTS {quote_ident(schema)}")
+
+
 def drop_schema(conn: Connection, schema: str) -> None:
     """Drop a schema synthgen created, and forget it."""
-    execute(conn, f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
+    drop_own_objects(conn, schema)
     delete_schema_record(conn, schema)
     conn.commit()
-
-
-# -- --existing: column compatibility ------------------------------------------------------
-
-
-def check_existing(conn: Connection, schema: str) -> None:
-    """InputError listing every way the app's tables differ from what we would load."""
-    rows = execute(conn, """
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-               a.atthasdef, t.typtype, t.typname
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0
-          AND NOT a.attisdropped AND c.relname = ANY($2)""", (schema, list(TABLES)))
-    labels = execute(conn, """
-        SELECT t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
-        JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = ANY($1)
-        GROUP BY t.typname""", (list(ENUMS),))
-    conn.rollback()
-    enum_labels = {str(name): set(values) for name, values in labels}
-    found: dict[str, dict[str, tuple[str, bool, bool, str, str]]] = {}
-    for rel, col, typ, notnull, hasdef, typtype, typname in rows:
-        found.setdefault(str(rel), {})[str(col)] = (str(typ), bool(notnull), bool(hasdef),
-                                                     str(typtype), str(typname))
-    problems: list[str] = []
-    for table, columns in TABLES.items():
-        have = found.get(table)
-        if have is None:
-            problems.append(f"table {schema}.{table} is missing")
-            continue
-        ours = {c.name for c in columns}
-        for c in columns:
-            if c.name not in have:
-                problems.append(f"{table}.{c.name}: column missing")
-                continue
-            typ, _, _, typtype, typname = have[c.name]
-            if c.enum is not None:
-                if typtype != "e":
-                    problems.append(f"{table}.{c.name}: expected enum {c.enum}, found {typ}")
-                elif not set(ENUMS[c.enum]) <= enum_labels.get(typname, set()):
-                    missing = sorted(set(ENUMS[c.enum]) - enum_labels.get(typname, set()))
-                    problems.append(f"{table}.{c.name}: enum {typname} lacks labels {missing}")
-            elif not _same_type(c.pg, typ):
-                problems.append(f"{table}.{c.name}: expected {c.pg}, found {typ}")
-        for name, (_, notnull, hasdef, _, _) in have.items():
-            if name not in ours and notnull and not hasdef:
-                problems.append(f"{table}.{name}: NOT NULL column without default that the "
-                                "dataset does not provide")
-    if problems:
-        raise InputError(f"--existing: the tables in schema {schema!r} do not match the "
-                         "dataset:\n  " + "\n  ".join(problems))
-
-
-def _same_type(ours: str, theirs: str) -> bool:
-    """Compare our PG type with ``format_type`` output (timestamp precision may differ)."""
-    aliases = {"timestamp(3)": "timestamp(3) without time zone"}
-    if ours.startswith("timestamp"):
-        return theirs.startswith("timestamp") and "with time zone" not in theirs
-    return aliases.get(ours, ours) == theirs

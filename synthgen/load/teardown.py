@@ -50,7 +50,9 @@ def _plan(dsn: str, schema: str) -> TeardownPlan:
     check_schema_name(schema)
     conn = connect(dsn)
     try:
-        target = inspect_target(conn, dsn)
+        # a forwarded address is fine here: only a marked database is touched, and only
+        # what synthgen created in it (a container's port mapping must not block cleanup)
+        target = inspect_target(conn, dsn, forwarded_ok=True)
         plan = TeardownPlan(dsn, schema, target)
         if not is_marked(conn):
             raise TargetRefused(f"database {target.database!r} on {target.dsn_redacted} is not "

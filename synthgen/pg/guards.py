@@ -62,3 +62,31 @@ def check_target(conn: Connection, target: Target, *, force: bool) -> None:
             "If it really is a disposable test database, load once with --force to mark it.")
     mark(conn, target, "marked at first load" + (" (forced, database was not empty)"
                                                  if existing else ""))
+
+
+def check_marked(conn: Connection, action: str) -> None:
+    """Refuse production and any database without synthgen's marker (no ``force`` here).
+
+    The commands that write to a loaded target (``verify baseline`` creates an extension and
+    prewarms, ``indexes apply/rollback`` build and drop indexes) act only where ``load`` has
+    already written: a database synthgen marked. Nothing is marked here.
+    """
+    refuse_production()
+    if not is_marked(conn):
+        db = execute(conn, "SELECT current_database()")[0][0]
+        conn.rollback()
+        raise TargetRefused(f"database {db!r} is not marked as a synthgen target: refusing to "
+                            f"{action}. synthgen acts only on databases it loaded (synthgen load "
+                            "marks them).")
+
+
+def check_marked_dsn(dsn: str, action: str) -> None:
+    """``check_marked`` on its own short transaction (callers may hold autocommit sessions)."""
+    from synthgen.pg.connect import connect
+
+    refuse_production()
+    conn = connect(dsn)
+    try:
+        check_marked(conn, action)
+    finally:
+        conn.close()

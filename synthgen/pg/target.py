@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from synthgen.errors import EnvironmentProblem
+from synthgen.errors import EnvironmentProblem, TargetRefused
 from synthgen.pg.connect import execute
 from synthgen.pg.sql import redact_dsn
 
@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 
 
 def resolve(dsn: str | None) -> str:
-    """The DSN to use: the given one, else the embedded server's (started when down)."""
+    """The DSN to use: the given one, else the embedded server's (started, and said so, when
+    down)."""
     if dsn:
         return dsn
+    import sys
+
     from synthgen.pg.server import ensure_server
 
-    return ensure_server()
+    return ensure_server(announce=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def is_embedded(dsn: str) -> bool:
@@ -56,8 +59,14 @@ class Target:
                 "server_version": self.server_version}
 
 
-def inspect_target(conn: Connection, dsn: str) -> Target:
-    """Ask the server who it is; refuse when it is not the database the DSN names."""
+def inspect_target(conn: Connection, dsn: str, *, forwarded_ok: bool = False) -> Target:
+    """Ask the server who it is; refuse when it is not the host, port and database the DSN
+    names.
+
+    A proxy, tunnel or container port mapping makes the server's own address differ from
+    the DSN's (a pgbouncer on localhost may lead to any server): refused unless
+    ``forwarded_ok`` (the loader's ``--force``).
+    """
     row = execute(conn, "SELECT current_database(), current_user, inet_server_addr()::text, "
                         "inet_server_port(), current_setting('server_version'), pg_is_in_recovery()")[0]
     conn.rollback()
@@ -68,9 +77,97 @@ def inspect_target(conn: Connection, dsn: str) -> Target:
     if wanted is not None and wanted != target.database:
         raise EnvironmentProblem(f"the DSN names database {wanted!r} but the server says "
                                  f"current_database() = {target.database!r}; refusing to write")
+    hosts, port = dsn_address(dsn)
+    why = address_difference(hosts, port, target.server_addr, target.server_port)
+    if why is not None and not forwarded_ok:
+        raise TargetRefused(f"{target.dsn_redacted}: {why}. A proxy, tunnel or port mapping "
+                            "may lead anywhere, so synthgen refuses to write; if this one is "
+                            "expected, pass --force")
     if target.in_recovery:
         raise EnvironmentProblem(f"{target.dsn_redacted} is a read-only standby (in recovery)")
     return target
+
+
+DEFAULT_PORT = 5432
+
+
+def dsn_address(dsn: str) -> tuple[list[str], int | None]:
+    """The TCP hosts and port a DSN names ([] for none or a unix socket directory).
+
+    >>> dsn_address("postgresql://u:pw@db.example:6432/chat")
+    (['db.example'], 6432)
+    >>> dsn_address("host=a,b port=5433 dbname=chat")
+    (['a', 'b'], 5433)
+    >>> dsn_address("postgresql:///chat?host=/var/run/postgresql")
+    ([], None)
+    """
+    hosts: list[str] = []
+    port: str | None = None
+    if "://" in dsn:
+        parts = urlsplit(dsn)
+        netloc = parts.netloc.rpartition("@")[2]
+        query = parse_qs(parts.query)
+        for item in (netloc.split(",") if netloc else []):
+            host, _, p = item.rpartition(":") if not item.endswith("]") else (item, "", "")
+            if not host:
+                host, p = item, ""
+            hosts.append(host.strip("[]"))
+            port = port or p or None
+        hosts += [h for v in query.get("host", []) for h in v.split(",")]
+        port = query.get("port", [port or ""])[0] or port
+    else:
+        for token in dsn.split():
+            key, _, value = token.partition("=")
+            value = value.strip("'\"")
+            if key.strip() in ("host", "hostaddr"):
+                hosts += value.split(",")
+            elif key.strip() == "port":
+                port = value
+    tcp = [h for h in hosts if h and not h.startswith("/") and not h.startswith("@")]
+    if not tcp:
+        return [], None
+    return tcp, int(port.split(",")[0]) if port else DEFAULT_PORT
+
+
+def _addresses(host: str) -> set[str]:
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return set()
+    out = set()
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        out.add("loopback" if ip.is_loopback else str(ip))
+    return out
+
+
+def address_difference(hosts: list[str], port: int | None, server_addr: str | None,
+                       server_port: int | None) -> str | None:
+    """Why the server that answered is not at the address the DSN names; None when it is.
+
+    Nothing to compare (a unix socket, no host in the DSN) is not a difference.
+
+    >>> address_difference(["localhost"], 5432, "127.0.0.1", 5432) is None
+    True
+    >>> address_difference(["127.0.0.1"], 6432, "127.0.0.1", 5432)
+    'the DSN names port 6432, the server that answered listens on 5432'
+    """
+    import ipaddress
+
+    if not hosts or server_addr is None:
+        return None
+    if port is not None and server_port is not None and port != server_port:
+        return f"the DSN names port {port}, the server that answered listens on {server_port}"
+    ip = ipaddress.ip_address(server_addr)
+    server = "loopback" if ip.is_loopback else str(ip)
+    named = set().union(*(_addresses(h) for h in hosts))
+    if named and server not in named:
+        return (f"the DSN names host {', '.join(hosts)} ({', '.join(sorted(named))}), the "
+                f"server that answered is at {server_addr}")
+    return None
 
 
 def dsn_database(dsn: str) -> str | None:

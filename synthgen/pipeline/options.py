@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from synthgen.pipeline.record import RunRecord, StageOutcome
 
 FINISH = ("rollback", "keep", "teardown")
+DEFAULT_INDEXES = Path(__file__).resolve().parent.parent / "indexes" / "phase-2.sql"
+"""The shipped phase-2 candidate (package data; the repository's ``indexes/`` holds the same
+file as an editable example), so ``run`` works wherever its user stands."""
 
 
 def default_seed(band: str, now: dt.datetime | None = None) -> str:
@@ -31,15 +34,15 @@ class RunOptions:
     band: str
     seed: str | None = None
     dsn: str | None = None
-    """None: the embedded server (.synthgen/pg under the working directory)."""
+    """None: the embedded server (one per user or project: ``pg.server.default_dir``)."""
     schema: str = "perf_synthetic"
     out: Path | None = None
     """Dataset directory (default out/<band>)."""
-    indexes: Path = Path("indexes/phase-2.sql")
+    indexes: Path = DEFAULT_INDEXES
     spec: Path | None = None
     tolerance: str = "normal"
     workers: int = 2
-    jobs: int = 1
+    jobs: int = 2
     runs: int = 10
     resume: bool = False
     force: bool = False
@@ -55,8 +58,9 @@ class RunOptions:
             if value < 1:
                 raise InputError(f"{name} must be >= 1, got {value}")
         if not self.indexes.is_file():
-            raise InputError(f"index file not found: {self.indexes} (run from the repository "
-                             "root, or pass --indexes)")
+            raise InputError(f"index file not found: {self.indexes.absolute()} (--indexes is "
+                             "read relative to the current directory; without it the shipped "
+                             "phase-2 candidate is used)")
         from synthgen.fidelity.tolerance import parse_tolerance
 
         parse_tolerance(self.tolerance)

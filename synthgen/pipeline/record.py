@@ -182,8 +182,9 @@ class RunRecord:
     def start(cls, opts: RunOptions, events: Events | None = None) -> RunRecord:
         """Check the options and fix the output directory; nothing is read or written yet."""
         opts.check()
-        return cls(opts, events or Events(), out=opts.out or Path("out") / Path(opts.band).stem,
-                   seed=opts.seed or "")
+        # absolute from the start: every message names a path valid where the user stands
+        out = (opts.out or Path("out") / Path(opts.band).stem).absolute()
+        return cls(opts, events or Events(), out=out, seed=opts.seed or "")
 
     def target(self) -> str:
         """The DSN to use, resolved once (no ``--dsn``: the embedded server, started now)."""

@@ -105,7 +105,7 @@ def spec_check(rec: RunRecord) -> SpecCheck:
     check = check_spec(band, o.spec, out, seed=rec.seed)
     bad = check.infeasible
     note = (f"{len(bad)} target(s) infeasible for band {band.name}, judged against the "
-            f"achievable value in gate 1: {', '.join(bad)}" if bad else "all targets feasible")
+            f"resolved target in gate 1: {', '.join(bad)}" if bad else "all targets feasible")
     if check.disk_warning:
         note += f"; warning: {check.disk_warning}"
     rec.spec_check = SpecCheck(check, note)
@@ -293,17 +293,24 @@ def reuse_baseline_post(rec: RunRecord) -> Baseline:
 
 
 def compare(rec: RunRecord) -> Gate:
+    from synthgen.generate.plan import resolve
     from synthgen.verify import compare
+    from synthgen.verify.indexes import build_seconds, candidate_names
 
     assert rec.pre is not None
     assert rec.post is not None
-    report = compare(rec.pre.doc, rec.post.doc)
+    o = rec.opts
+    _, spec = resolve(o.band, o.spec)  # the run's workload mix weighs the verdict
+    report = compare(rec.pre.doc, rec.post.doc, weights=spec.workload.shares(),
+                     candidate=candidate_names(o.indexes, o.schema),
+                     builds=build_seconds(rec.applied.result if rec.applied else None))
     write_json(rec.out / COMPARE, report, default=str)
     c = report["counts"]
     fails = [r for r in report["reasons"] if r.startswith("FAIL")]
     rec.compare = Gate(report, (
         f"{report['decision']}: {c['improved']} improved, {c['degraded']} degraded, "
-        f"{c['unchanged']} unchanged" + (f" ({'; '.join(fails)})" if fails else "")))
+        f"{c['unchanged']} unchanged, {c['inconclusive']} inconclusive"
+        + (f" ({'; '.join(fails)})" if fails else "")))
     return rec.compare
 
 

@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from synthgen.report import svg
-from synthgen.report.markdown import case_rows, fidelity_rows, mib, pct
+from synthgen.report.markdown import CASE_HEAD, case_rows, fidelity_rows, gate2_facts, mib, pct
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#1f2933;padding:0 16px}
@@ -125,16 +125,18 @@ def _gate2(g2: dict[str, Any]) -> list[str]:
     s = g2["sorts"]
     out.append(f"<p>Sort nodes {s['pre']} → {s['post']} ({escape(s['text'])}); buffers touched "
                f"{g2['buffers']['pre']:,} → {g2['buffers']['post']:,}.</p>")
+    out.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in gate2_facts(g2)) + "</ul>")
     out.append(_timings_chart(g2["cases"]))
-    out.append(_table(["query", "params", "pre p50 ms", "pre p95 ms", "post p50 ms",
-                       "post p95 ms", "change", "class", "sorts", "plan changed"],
-                      case_rows(g2["cases"]), numeric={2, 3, 4, 5, 6}, classes={7: True}))
+    out.append(_table(CASE_HEAD, case_rows(g2["cases"]), numeric={2, 3, 4, 5, 7},
+                      classes={6: True}))
     if g2["new_indexes"]:
         out.append("<h3>New indexes</h3>")
-        out.append(_table(["index", "columns", "size", "verdict", "credited", "used by", "why"],
+        out.append(_table(["index", "columns", "size", "verdict", "credited", "used by",
+                           "why / cost"],
                           [[i["index"], i["columns"], mib(i["size_bytes"]), i["verdict"],
                             "yes" if i["credited"] else "no", ", ".join(i["used_by"]) or "-",
-                            i["why"] or "-"] for i in g2["new_indexes"]], numeric={2}))
+                            i.get("problem") or i["why"] or "-"] for i in g2["new_indexes"]],
+                          numeric={2}))
     changed = [c for c in g2["cases"] if c["plan"]["changed"]]
     if changed:
         out.append("<h3>Plan changes</h3>")
@@ -183,8 +185,10 @@ def render_html(doc: dict[str, Any]) -> str:
                     f"{s['critical']} critical, {s['failed']} failed; tolerance "
                     f"{escape(g1['tolerance']['name'])}. Integrity and PII checks that passed "
                     "are not listed.</p>")
-        body.append(_table(["metric", "target", "achieved", "deviation", "band", "verdict"],
-                           fidelity_rows(g1["checks"]), numeric={1, 2, 3, 4}, classes={5: True}))
+        body.append(_table(["metric", "spec", "resolved target", "achieved", "deviation", "band",
+                            "verdict"],
+                           fidelity_rows(g1["checks"]), numeric={1, 2, 3, 4, 5},
+                           classes={6: True}))
     if g2:
         body += _gate2(g2)
     idx = doc.get("indexes")
@@ -198,12 +202,14 @@ def render_html(doc: dict[str, Any]) -> str:
                     f"{escape(str(idx['finish'].get('note', '')))}</p>")
     sc = doc.get("spec_check")
     if sc and sc.get("targets"):
-        rows = [[t["metric"], f"{t['target']:,.4g}", f"{t['achievable']:,.4g}",
-                 pct(t["deviation"]), "yes" if t["feasible"] else "NO", t.get("reason", "")]
-                for t in sc["targets"]]
+        # a run recorded before targets were resolved has "achievable" and no spread
+        rows = [[t["metric"], f"{t['target']:,.4g}",
+                 f"{t.get('resolved', t.get('achievable', 0.0)):,.4g}",
+                 f"{t['spread']:,.3g}" if "spread" in t else "-", pct(t["deviation"]),
+                 "yes" if t["feasible"] else "NO", t.get("reason", "")] for t in sc["targets"]]
         body.append("<h2>Spec check (before generation)</h2>" + _table(
-            ["metric", "target", "achievable", "deviation", "feasible", "why not"], rows,
-            numeric={1, 2, 3}))
+            ["metric", "spec", "resolved target", "spread over plans", "deviation", "feasible",
+             "why not"], rows, numeric={1, 2, 3, 4}))
     return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             f"<title>synthgen {escape(doc['band'])} {escape(doc['decision'])}</title>"
             f"<style>{_CSS}</style></head><body>" + "".join(body) + "</body></html>\n")

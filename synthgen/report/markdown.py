@@ -39,21 +39,58 @@ def fidelity_rows(checks: list[dict[str, Any]]) -> list[list[str]]:
     rows = []
     for c in checks:
         if c["kind"] == "distribution":
-            name = c["name"] + (" (infeasible → achievable)" if c["infeasible"] else "")
-            rows.append([name, fmt(c["target"]), fmt(c["achieved"]), pct(c["deviation"]),
-                         pct(c["band"]), c["severity"]])
+            name = c["name"] + (" (infeasible for the band: resolved)" if c["infeasible"]
+                                else "")
+            rows.append([name, fmt(c.get("spec_target")), fmt(c["target"]), fmt(c["achieved"]),
+                         pct(c["deviation"]), pct(c["band"]), c["severity"]])
         elif c["severity"] != "ok":
-            rows.append([f"{c['kind']}: {c['name']}", "0", fmt(c["achieved"]), "-", "-",
+            rows.append([f"{c['kind']}: {c['name']}", "0", "0", fmt(c["achieved"]), "-", "-",
                          c["severity"]])
     return rows
 
 
+CASE_HEAD = ["query", "params", "pre ms", "post ms", "change", "95% interval", "class",
+             "buffers", "sorts", "plan changed"]
+"""Gate-2 case columns; change = post / pre − 1 (+ slower), shared by Markdown and HTML."""
+
+
 def case_rows(cases: list[dict[str, Any]]) -> list[list[str]]:
-    """One row per query × parameter set."""
-    return [[c["query"], c["param_set"], f"{c['pre']['p50']:.3f}", f"{c['pre']['p95']:.3f}",
-             f"{c['post']['p50']:.3f}", f"{c['post']['p95']:.3f}", pct(c["change"], True),
-             c["class"], f"{c['sorts']['pre']}→{c['sorts']['post']}",
-             "yes" if c["plan"]["changed"] else "no"] for c in cases]
+    """One row per query × parameter set, the interval beside the class."""
+    rows = []
+    for c in cases:
+        iv = c.get("interval")
+        interval = f"[{pct(iv[0] - 1, True)}, {pct(iv[1] - 1, True)}]" if iv else "-"
+        buf = c.get("buffers", {})
+        rows.append([c["query"], c["param_set"], f"{c['pre']['p50']:.4f}",
+                     f"{c['post']['p50']:.4f}", pct(c["change"], True), interval, c["class"],
+                     f"{buf.get('pre', 0):.0f}→{buf.get('post', 0):.0f}",
+                     f"{c['sorts']['pre']}→{c['sorts']['post']}",
+                     "yes" if c["plan"]["changed"] else "no"])
+    return rows
+
+
+def gate2_facts(g2: dict[str, Any]) -> list[str]:
+    """The rule's arithmetic, the counts, the write paths and sorts per query, as lines."""
+    cnt = g2["counts"]
+    how = ("times in ms per execution (server-measured, EXPLAIN ANALYZE with TIMING OFF)"
+           if "rule" in g2 else "times in ms (a report from before intervals were recorded)")
+    out = [f"{cnt['improved']} improved, {cnt['degraded']} degraded, {cnt['unchanged']} "
+           f"unchanged, {cnt.get('inconclusive', 0)} inconclusive; {how}; change = post / pre "
+           "− 1, so + is slower; buffers = shared hit + read per execution."]
+    out += [f"Rule: {line}" for line in g2.get("rule", [])]
+    for c in g2["cases"]:
+        wal = c.get("wal_bytes")
+        if c.get("kind") == "write":
+            out.append(f"Write path {c['query']}/{c['param_set']} (rolled back): "
+                       f"{c['pre']['p50']:.4f} → {c['post']['p50']:.4f} ms, "
+                       f"{pct(c['change'], True)} ({c['class']})"
+                       + (f", WAL {wal['pre']:.0f} → {wal['post']:.0f} bytes per execution"
+                          if wal else ""))
+    sorts = g2.get("sorts_by_query")
+    if sorts:
+        out.append("Sort nodes by query (pre → post): " + ", ".join(
+            f"{q} {v['pre']}→{v['post']}" for q, v in sorts.items()))
+    return out
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -84,22 +121,20 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 f"{s['critical']} critical, {s['failed']} failed (tolerance "
                 f"{g1['tolerance']['name']}). Integrity and PII checks that passed are not "
                 "listed.", ""]
-        out += _table(["metric", "target", "achieved", "deviation", "band", "verdict"],
+        out += _table(["metric", "spec", "resolved target", "achieved", "deviation", "band",
+                       "verdict"],
                       fidelity_rows(g1["checks"]))
     if g2:
         out += ["", f"## Gate 2: indexes — {g2['decision']}", ""]
         out += [f"- {r}" for r in g2["reasons"]]
-        cnt = g2["counts"]
-        out += ["", f"{cnt['improved']} improved, {cnt['degraded']} degraded, "
-                    f"{cnt['unchanged']} unchanged; times in ms (server-measured EXPLAIN "
-                    "ANALYZE, p50/p95 over the runs).", ""]
-        out += _table(["query", "params", "pre p50", "pre p95", "post p50", "post p95",
-                       "change", "class", "sorts", "plan changed"], case_rows(g2["cases"]))
+        out += [""] + [f"- {line}" for line in gate2_facts(g2)] + [""]
+        out += _table(CASE_HEAD, case_rows(g2["cases"]))
         if g2["new_indexes"]:
             out += ["", "### New indexes", ""]
-            out += _table(["index", "columns", "size", "verdict", "credited", "why"],
+            out += _table(["index", "columns", "size", "verdict", "credited", "why / cost"],
                           [[i["index"], i["columns"], mib(i["size_bytes"]), i["verdict"],
-                            "yes" if i["credited"] else "no", i["why"] or "-"]
+                            "yes" if i["credited"] else "no",
+                            i.get("problem") or i["why"] or "-"]
                            for i in g2["new_indexes"]])
             redundant = [i for i in g2["new_indexes"] if i["verdict"] == "redundant"]
             if redundant:

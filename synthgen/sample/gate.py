@@ -14,10 +14,9 @@ from typing import Any
 
 from synthgen.errors import GateFailed
 from synthgen.names import person_names
+from synthgen.sample import UNIT
 from synthgen.sample.measures import MEASURES
-from synthgen.sample.planner import HOT_COLUMNS
 from synthgen.sample.queries import Cat, Hist, Measure, Quant
-from synthgen.schema import TABLE_NAMES
 
 _NUM = {"type": "number"}
 _NUM_OR_NULL = {"type": ["number", "null"]}
@@ -52,19 +51,15 @@ def export_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of the export: every key known, every leaf a number/label."""
     measures = {m.name: _measure_schema(m) for m in MEASURES}
     measures["time.weekday_to_weekend"] = _NUM_OR_NULL
-    column = _obj({"n_distinct": _NUM_OR_NULL, "correlation": _NUM_OR_NULL,
-                   "null_frac": _NUM_OR_NULL})
-    table = _obj({"rows_estimate": _NUM_OR_NULL, "total_bytes": _NUM_OR_NULL})
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             **_obj({"format": {"const": "synthgen.shape-metrics"}, "format_version": {"const": 1},
                     "window_days": {"type": "integer", "minimum": 1},
                     "k": {"type": "integer", "minimum": 2},
                     "epsilon": {"type": ["number", "null"], "exclusiveMinimum": 0},
                     "epsilon_spent": _NUM_OR_NULL,
+                    "unit_of_privacy": {"enum": [UNIT, None]},
                     "heavy_room_min_messages": {"type": "integer"},
-                    "metrics": _obj(measures),
-                    "planner": _obj({"columns": _obj(dict.fromkeys(HOT_COLUMNS, column)),
-                                     "tables": _obj(dict.fromkeys(TABLE_NAMES, table))})})}
+                    "metrics": _obj(measures)})}
 
 
 def _known_keys(node: Any) -> set[str]:
@@ -122,6 +117,7 @@ def _label_words() -> frozenset[str]:
     words: set[str] = set()
     for k in known_keys():
         words |= {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", k)}
+    words |= {w.lower() for w in UNIT.split()}
     for m in MEASURES:
         if isinstance(m, Cat):
             words |= {w.lower() for label in m.labels for w in label.split("_")}

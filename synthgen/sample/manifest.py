@@ -9,7 +9,10 @@ from typing import Any
 
 from synthgen.dataset import write_json
 from synthgen.metrics import METRICS
+from synthgen.sample import UNIT
+from synthgen.sample.bounded import BOUND_SEED, RELEASES
 from synthgen.sample.measures import MEASURES
+from synthgen.sample.privacy import Noised
 
 
 def manifest_path(export: Path) -> Path:
@@ -18,8 +21,8 @@ def manifest_path(export: Path) -> Path:
 
 
 def build_manifest(export: Path, body: bytes, doc: dict[str, Any], *, schema: str,
-                   dp_ledger: list[dict[str, Any]] | None, withheld: list[str],
-                   suppressed_cells: int, elapsed_s: float) -> dict[str, Any]:
+                   noised: Noised | None, withheld: list[str], suppressed_cells: int,
+                   elapsed_s: float, cost: dict[str, int]) -> dict[str, Any]:
     """Everything a reviewer needs to decide whether the export may leave the network."""
     from synthgen import __version__
 
@@ -35,18 +38,31 @@ def build_manifest(export: Path, body: bytes, doc: dict[str, Any], *, schema: st
         "k": doc["k"],
         "epsilon": doc["epsilon"],
         "epsilon_spent": doc["epsilon_spent"],
-        "differential_privacy": None if dp_ledger is None else {
-            "library": "opendp", "mechanism": "discrete Laplace (vector, L1)",
-            "unit_of_privacy": "one counted row (event-level), not one person",
-            "composition": "basic (sum of per-release epsilons)",
-            "releases": dp_ledger,
-            "not_covered": "planner facts (catalog statistics), coarsened only"},
-        "measured": [m.name for m in MEASURES] + ["time.weekday_to_weekend", "planner"],
+        "differential_privacy": None if noised is None else {
+            "library": "opendp", "mechanism": "discrete Laplace on every cell (vector, L1)",
+            "unit_of_privacy": UNIT,
+            "users_rows": "users.id, messages.senderId, message_reads.userId, "
+                          "attachments.uploaderId, conversation_users.userId",
+            "contribution_bounding": f"per user, a seeded deterministic choice of rows "
+                                     f"(md5 of '{BOUND_SEED}' and the row id)",
+            "composition": "opendp make_composition of every measurement at d_in = 1 user",
+            "epsilon_total": noised.epsilon_total,
+            "releases": noised.ledger,
+            "post_processed": "quantiles from the noisy histograms, time ratios from the "
+                              "hour-of-week grid, user count from the username histogram",
+            "withheld": "every metric not listed or post-processed"},
+        "measured": ([m.name for m in MEASURES] + ["time.weekday_to_weekend"] if noised is None
+                     else [r.measure.name for r in RELEASES]),
         "fidelity_metric_names": sorted(METRICS),
         "withheld": withheld,
         "suppressed_cells": suppressed_cells,
         "gate": {"schema": "passed", "pii_scan": "passed"},
         "elapsed_s": round(elapsed_s, 2),
+        "replica_cost": {**cost, "block_bytes": 8192,
+                         "note": "statements after connecting (BEGIN, scan settings, "
+                                 "measure, counters, COMMIT); blocks from "
+                                 "pg_stat_get_xact_blocks_* of the sampled schema in the "
+                                 "sampler's own transaction"},
         "rules": {
             "cells": "a cell over 1..k-1 distinct users/conversations is suppressed, plus the "
                      "smallest remaining non-zero cell of its histogram",

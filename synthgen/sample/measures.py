@@ -89,9 +89,9 @@ MEASURES: tuple[Measure, ...] = (
          groups=group_ids(MEMBER_EDGES, SIZE_CLASS_EDGES)),
     Cat("conversation_type.by_size_class", "aconv", _CLASS_TYPE, "c", CLASS_TYPE_LABELS,
         groups=tuple(i // len(ENUMS["ConversationType"]) for i in range(len(CLASS_TYPE_LABELS)))),
-    # messages per conversation (one message moves one conversation between buckets: L1 = 2)
+    # messages per conversation
     Hist("messages_per_conversation.histogram", "conv", "n", "c",
-         finite(MESSAGES_PER_CONVERSATION_EDGES), sensitivity=2,
+         finite(MESSAGES_PER_CONVERSATION_EDGES),
          groups=group_ids(finite(MESSAGES_PER_CONVERSATION_EDGES), (0, HEAVY_ROOM_MIN_MESSAGES))),
     Quant("messages_per_conversation.quantiles", "conv", "n", "c", COUNT_PROBS),
     Scalar("heavy_rooms.count", f"SELECT count(*) FILTER (WHERE n >= {_FLOOR}), "
@@ -99,9 +99,9 @@ MEASURES: tuple[Measure, ...] = (
     Scalar("heavy_rooms.traffic_share", f"SELECT coalesce(sum(n) FILTER (WHERE n >= {_FLOOR}), 0) / sum(n), "
                                         f"count(*) FILTER (WHERE n >= {_FLOOR}) FROM conv"),
     # content
-    Hist("content_length.histogram", "wm WHERE char_length(content) > 0", "char_length(content)",
+    Hist("content_length.histogram", "wm WHERE clen > 0", "clen",
          "u", finite(CONTENT_LENGTH_EDGES)),
-    Quant("content_length.quantiles", "wm WHERE char_length(content) > 0", "char_length(content)",
+    Quant("content_length.quantiles", "wm WHERE clen > 0", "clen",
           "u", BODY_PROBS),
     # media
     Cat("message_type.mix", "wm", "ty", "u", ENUMS["MessageType"]),

@@ -15,21 +15,24 @@ The rules (documented in the README, applied to every measurement):
 - **Scalars** (rates, ratios, Gini, means) need at least k entities behind them (or none at
   all: "no heavy rooms" is a publishable 0) and are rounded to 3 significant digits;
   population totals are rounded to 2.
-- **Epsilon.** With ``epsilon``, every histogram and mix gets discrete Laplace noise from
-  OpenDP (the budget split evenly; half of each share for the published counts, half for the
-  entity counts the suppression rule reads), and everything else is derived from the noisy
-  histograms by post-processing or withheld. The unit of privacy is one counted row (a
-  message, a read, a conversation, a user row): event-level, not person-level.
+- **Epsilon.** With ``epsilon``, only the user-level releases of ``sample.bounded`` are
+  measured (each user's contribution bounded in SQL); every cell of their count and
+  distinct-entity vectors gets OpenDP discrete Laplace noise scaled to the release's derived
+  sensitivity (the budget split evenly, half per vector), and the total is OpenDP's
+  composition. Everything else is post-processed from the noisy histograms or withheld.
+  The unit of privacy is one user and everything they did in the window.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from synthgen.errors import EnvironmentProblem, InputError
+from synthgen.sample import UNIT
+from synthgen.sample.bounded import Release
 from synthgen.sample.queries import Cat, Hist, Measure, Quant, Raw, RawCounts, RawQuantiles, RawScalar
 
 
@@ -139,43 +142,71 @@ def interpolate_quantiles(edges: Sequence[float], counts: Sequence[float],
     return out
 
 
-@dataclass
-class NoiseBudget:
-    """Splits epsilon evenly over the noisy releases and keeps the ledger of what was spent."""
+@dataclass(frozen=True, slots=True)
+class Noised:
+    """The noisy releases, the per-release ledger and the composed epsilon (from OpenDP)."""
 
-    epsilon: float
-    releases: int
-    spent: list[dict[str, Any]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not (self.epsilon > 0 and math.isfinite(self.epsilon)):
-            raise InputError(f"--epsilon must be a positive number, got {self.epsilon}")
-
-    def noisy(self, name: str, values: Sequence[int], sensitivity: int) -> list[int]:
-        """Discrete Laplace noise (OpenDP) for one count vector at epsilon / (2 * releases)."""
-        try:
-            import opendp.prelude as dp
-        except ImportError:
-            raise EnvironmentProblem("--epsilon needs the 'opendp' package "
-                                     "(pip install opendp)") from None
-        dp.enable_features("contrib")
-        eps = self.epsilon / (2 * self.releases)
-        space = dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64")
-        meas = dp.m.make_laplace(*space, scale=sensitivity / eps)
-        used = float(meas.map(sensitivity))  # type: ignore[no-untyped-call]
-        self.spent.append({"release": name, "sensitivity": sensitivity, "epsilon": used})
-        return [max(0, int(v)) for v in meas([int(v) for v in values])]
-
-    @property
-    def total_spent(self) -> float:
-        return float(sum(s["epsilon"] for s in self.spent))
+    counts: dict[str, RawCounts]
+    """Noisy count and entity vectors, each cell clipped at 0."""
+    totals: dict[str, int]
+    """Sum of each release's noisy counts before clipping: an unbiased total."""
+    ledger: list[dict[str, Any]]
+    epsilon_total: float
+    requested: float
 
 
-def noisy_counts(m: Hist | Cat, raw: RawCounts, budget: NoiseBudget) -> RawCounts:
-    """The same histogram with noisy counts and noisy entity counts."""
-    counts = budget.noisy(f"{m.name}.counts", raw.counts, m.sensitivity)
-    entities = budget.noisy(f"{m.name}.entities", raw.entities, 1)
-    return RawCounts(counts, entities, 0)
+def _loss(measurement: Any) -> float:
+    """OpenDP's privacy map at one user added or removed."""
+    return float(measurement.map(1))
+
+
+def check_epsilon(epsilon: float) -> None:
+    if not (epsilon > 0 and math.isfinite(epsilon)):
+        raise InputError(f"--epsilon must be a positive number, got {epsilon}")
+
+
+def add_noise(releases: Sequence[Release], raw: dict[str, RawCounts], epsilon: float) -> Noised:
+    """Discrete Laplace on every cell of every release's count and entity vectors.
+
+    Each vector is an OpenDP measurement on the dataset of users (symmetric distance: one
+    user added or removed) whose first step is the bounded SQL, declared with its derived,
+    property-tested sensitivity; the total is OpenDP's composition of them all at d_in = 1.
+    """
+    check_epsilon(epsilon)
+    try:
+        import opendp.prelude as dp
+    except ImportError:
+        raise EnvironmentProblem("--epsilon needs the 'opendp' package "
+                                 "(pip install opendp)") from None
+    # honest-but-curious: the SQL ran inside PostgreSQL, so the transformation's function
+    # returns its result; its stability map is the sensitivity derived in sample.bounded
+    dp.enable_features("contrib", "honest-but-curious")
+    users = dp.vector_domain(dp.atom_domain(T=str)), dp.symmetric_distance()
+    vec = dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64")
+    eps_each = epsilon / (2 * len(releases))
+    measurements, ledger = [], []
+    for r in releases:
+        scale = r.sensitivity / eps_each
+        got = raw[r.measure.name]
+        pair = []
+        for values in (got.counts, got.entities):
+            step = dp.t.make_user_transformation(
+                *users, *vec, lambda _u, v=[int(x) for x in values]: v,
+                lambda d_in, s=r.sensitivity: d_in * s)
+            pair.append(step >> dp.m.make_laplace(*vec, scale=scale))
+        measurements.extend(pair)
+        ledger.append({"release": r.measure.name, "unit": UNIT, "bound": r.bound,
+                       "sensitivity": r.sensitivity, "derivation": r.derivation,
+                       "scale": round(scale, 6),
+                       "epsilon": round(sum(_loss(m) for m in pair), 9),
+                       "vectors": "counts and distinct entities, each at half the share"})
+    composed = dp.c.make_composition(measurements)
+    out = composed([])
+    noisy = {r.measure.name: RawCounts([max(0, int(v)) for v in out[2 * i]],
+                                       [max(0, int(v)) for v in out[2 * i + 1]], 0)
+             for i, r in enumerate(releases)}
+    totals = {r.measure.name: int(sum(out[2 * i])) for i, r in enumerate(releases)}
+    return Noised(noisy, totals, ledger, _loss(composed), float(epsilon))
 
 
 def publish_one(m: Measure, raw: Raw, k: int) -> Any:

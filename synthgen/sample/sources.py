@@ -1,7 +1,7 @@
 """The row sets the sampler aggregates over, as SQL common table expressions.
 
-Every measurement query starts with the same ``WITH`` list; PostgreSQL never evaluates a
-CTE that the final ``SELECT`` does not reference, so unused ones cost nothing. The window is
+The one measuring statement starts with this ``WITH`` list; a CTE that several branches
+reference is materialized once, so each table is read once (the window's messages included). The window is
 ``[now() - window_days, now())`` in UTC (the app stores UTC ``timestamp(3)`` without time
 zone). Nothing here selects a value into the client: the CTEs only feed aggregates.
 """
@@ -35,16 +35,13 @@ def with_clause(schema: str, window_days: int) -> str:
     return f"""WITH
 wm AS (
   SELECT m.id, m."conversationId" AS c, m."senderId" AS u, m."createdAt" AS t,
-         m.type::text AS ty, m.content
+         m.type::text AS ty, char_length(m.content)::float8 AS clen
   FROM {t("messages")} m
   WHERE m."createdAt" >= {now} - make_interval(days => {window_days})
     AND m."createdAt" < {now}),
 conv AS (SELECT c, count(*)::float8 AS n FROM wm GROUP BY c),
-mem AS (
-  SELECT cu."conversationId" AS c, count(*)::float8 AS members
-  FROM {t("conversation_users")} cu
-  WHERE cu."conversationId" IN (SELECT c FROM conv)
-  GROUP BY 1),
+cu AS (SELECT "conversationId" AS c, "userId" AS u FROM {t("conversation_users")}),
+mem AS (SELECT c, count(*)::float8 AS members FROM cu WHERE c IN (SELECT c FROM conv) GROUP BY 1),
 aconv AS (
   SELECT conv.c, conv.n, coalesce(mem.members, 0) AS members, k.type::text AS ty
   FROM conv LEFT JOIN mem USING (c) LEFT JOIN {t("conversations")} k ON k.id = conv.c),
@@ -71,8 +68,7 @@ gp AS (SELECT c, g FROM gaps WHERE g IS NOT NULL),
 hw AS (
   SELECT u, ((extract(isodow FROM t) - 1) * 24 + extract(hour FROM t))::float8 AS v FROM wm),
 per_sender AS (SELECT u, count(*)::float8 AS v FROM wm GROUP BY u),
-per_member AS (
-  SELECT "userId" AS u, count(*)::float8 AS v FROM {t("conversation_users")} GROUP BY 1),
+per_member AS (SELECT u, count(*)::float8 AS v FROM cu GROUP BY 1),
 us AS (
   SELECT id AS u, char_length(username)::float8 AS ulen, ({filled})::float8 AS pf,
          {flags}

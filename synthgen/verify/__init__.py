@@ -5,13 +5,15 @@ The run pipeline uses::
     pre = baseline(dsn, schema, "pre", runs=10)
     apply_indexes(dsn, schema, "indexes/phase-2.sql")
     post = baseline(dsn, schema, "post", runs=10, param_sets=pre["param_sets"])
-    report = compare(pre, post)       # report["decision"] is "GO" or "NO-GO", with "reasons"
+    report = compare(pre, post, weights=spec.workload.shares(), candidate=[...])
+    # report["decision"] is "GO" or "NO-GO", with "reasons", "rule" (the arithmetic)
 
 Modules: ``catalogue`` (query files), ``params`` (parameter sets from the data),
 ``explain`` (pinned, warmed EXPLAIN ANALYZE runs), ``plan`` (EXPLAIN JSON → facts),
-``baseline`` (the baseline document and its schema), ``indexes`` (apply/rollback
-CONCURRENTLY), ``redundancy``, ``compare`` (classification and decision), ``hints``,
-``render`` (text).
+``writes`` (Q2 / Q5 measured in rolled-back transactions), ``baseline`` (the baseline
+document and its schema), ``indexes`` (apply/rollback CONCURRENTLY), ``redundancy``,
+``stats`` (rank intervals, weighted geometric means), ``compare`` (the rule and decision),
+``hints``, ``render`` (text).
 """
 
 from synthgen.verify.baseline import baseline as baseline

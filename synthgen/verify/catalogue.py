@@ -13,6 +13,11 @@ schema; ``$1, $2 …`` are the parameters in the order ``params`` lists them, bo
 driver (never inlined). Parameter names come from a fixed vocabulary (``PARAM_NAMES``),
 because the values are chosen from the data by ``synthgen.verify.params``. EXPLAIN ANALYZE
 executes the statement, so anything but a single read-only SELECT is refused.
+
+A write path (Q2 message insert, Q5 receipt upsert) says ``-- kind: write`` and holds one
+INSERT (``ON CONFLICT … DO UPDATE`` allowed). Gate 2 only ever executes it inside a
+transaction it rolls back (``synthgen.verify.writes``); the generated values (``new_id``,
+``idempotency_key``, ``content``, ``receipt_state``) are made per execution.
 """
 
 from __future__ import annotations
@@ -25,14 +30,20 @@ from synthgen.errors import InputError
 from synthgen.pg.sql import check_schema_name, quote_ident
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "queries"
-PARAM_NAMES = ("conversation_id", "member_id", "user_id")
-"""conversation_id: a conversation; member_id: an active member of it; user_id: a user."""
+PARAM_NAMES = ("conversation_id", "member_id", "user_id", "message_id", "new_id",
+               "idempotency_key", "content", "receipt_state")
+"""conversation_id: a conversation; member_id: an active member of it; user_id: a user;
+message_id: a recent message of the conversation; the rest are made per write execution."""
+KINDS = ("read", "write")
 
-_HEADER = re.compile(r"^--\s*(name|title|serves|params)\s*:\s*(.*?)\s*$")
+_HEADER = re.compile(r"^--\s*(name|title|serves|params|kind)\s*:\s*(.*?)\s*$")
 _PLACEHOLDER = re.compile(r"\$(\d+)\b")
 _LEADING = re.compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*", re.DOTALL)
 _WRITES = re.compile(r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|copy|call|"
                      r"vacuum|lock)\b", re.IGNORECASE)
+# a write path may INSERT and, on conflict, UPDATE the row it collided with; nothing else
+_OTHER_WRITES = re.compile(r"\b(delete|merge|truncate|drop|alter|create|grant|copy|call|vacuum|"
+                           r"lock|returning)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class Query:
     template: str
     """The SQL with ``{schema}`` still in it."""
     path: str
+    kind: str = "read"
+    """``read`` (EXPLAIN ANALYZE runs it as is) or ``write`` (run only in a rolled-back txn)."""
 
     def sql(self, schema: str) -> str:
         """The statement for one schema (quoted; the name checked first)."""
@@ -73,16 +86,32 @@ def parse_query(text: str, path: str = "<string>") -> Query:
     if unknown:
         raise InputError(f"{path}: unknown parameter(s) {unknown}; use {', '.join(PARAM_NAMES)}")
     body = _LEADING.sub("", text, count=1).strip().rstrip(";").strip()
-    if not re.match(r"(?is)^(select|with)\b", body):
+    kind = header.get("kind", "read").lower()
+    if kind not in KINDS:
+        raise InputError(f"{path}: kind {kind!r} must be one of {', '.join(KINDS)}")
+    if kind == "write":
+        _check_write(body, path)
+    elif not re.match(r"(?is)^(select|with)\b", body):
         raise InputError(f"{path}: a query file holds one SELECT (EXPLAIN ANALYZE runs it)")
-    if ";" in _strip_literals(body) or _WRITES.search(_strip_literals(body)):
+    elif ";" in _strip_literals(body) or _WRITES.search(_strip_literals(body)):
         raise InputError(f"{path}: only one read-only SELECT is allowed (EXPLAIN ANALYZE "
                          "executes the statement)")
     used = {int(n) for n in _PLACEHOLDER.findall(body)}
     if used != set(range(1, len(params) + 1)):
         raise InputError(f"{path}: placeholders {sorted(used)} do not match params {list(params)} "
                          "(use $1..$N in the order the params header lists them)")
-    return Query(name, header.get("title", name), header.get("serves", ""), params, body, path)
+    return Query(name, header.get("title", name), header.get("serves", ""), params, body, path,
+                 kind)
+
+
+def _check_write(body: str, path: str) -> None:
+    """A write path: exactly one INSERT (an ON CONFLICT upsert allowed), nothing else."""
+    bare = _strip_literals(body)
+    if not re.match(r"(?is)^insert\s+into\b", body) or ";" in bare or _OTHER_WRITES.search(bare):
+        raise InputError(f"{path}: a write query file holds one INSERT (ON CONFLICT … DO UPDATE "
+                         "allowed), run only inside a transaction that is rolled back")
+    if len(re.findall(r"(?i)\binsert\b", bare)) != 1:
+        raise InputError(f"{path}: a write query file holds exactly one INSERT")
 
 
 def _strip_literals(sql: str) -> str:

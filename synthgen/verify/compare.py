@@ -1,144 +1,105 @@
 """Compare two baselines and decide GO / NO-GO (DESIGN §9, gate 2).
 
-Per query × parameter set (a *case*), on the median (p50) execution time:
+A *case* is one query (read or write path) at one parameter set. Per case (``stats``):
 
-- change = (post − pre) / pre;
-- spread = the larger interquartile range (p75 − p25) of the two sides' runs, never below
-  50 µs: two baselines are taken minutes apart, and on a shared machine identical plans
-  drifted by 13–28 µs between them in testing (0.078 → 0.106 ms with the same plan) — a
-  drift no within-baseline spread can see, and nothing an index decision should rest on;
-- **improved** when change ≤ −10 % *and* the time saved exceeds the spread; **degraded** when
-  change ≥ +10 % *and* the time lost exceeds the spread; otherwise **unchanged**.
+- time ratio = the Hodges–Lehmann estimate of post / pre over the samples (a sample being
+  the mean time of a batch of executions under EXPLAIN (ANALYZE, TIMING OFF)), with its 95 %
+  rank (Mann–Whitney) interval; class: **improved** (interval below 0.90), **degraded** (interval above 1.10),
+  **unchanged** (interval inside [0.90, 1.10]) or **inconclusive** (it straddles 0.90 or
+  1.10: more runs would tell);
+- buffers ratio = median shared hit + read per execution, post / pre (deterministic);
+- the plan: indexes used, scan types, Sort nodes, rows, and the diff when it changed.
 
-Why the interquartile range and not p95 − p50: with ten runs or fewer, p95 is set by the
-single slowest run, and latency noise is one-sided (a scheduler hiccup only ever adds
-time). In testing on a shared 2-core machine, one 4.4 ms hiccup among five runs made a 47×
-regression (0.041 → 1.93 ms, an index dropped) look like noise under a p95 − p50 rule. The
-IQR is the spread of the typical runs; p95 is still recorded and reported for every case.
+Aggregation: a query's log ratio is the mean over its distribution points (p10 … max, each the
+mean over its conversations or users; the write rooms for Q2 / Q5); the **workload-weighted
+geometric mean** G = exp(Σ w_q · log-ratio_q), with w_q the spec's ``workload`` shares
+renormalised over the measured queries. G < 1 is faster; improvement = 1 − G. The same for
+buffers.
 
-The decision is **NO-GO** when any of these holds:
+**GO** requires every criterion:
 
-1. the mean improvement over all cases is below 30 %: mean((pre − post) / pre), where an
-   *unchanged* case (within ±10 % or within the noise) counts as 0 %, so noise can neither
-   earn nor cost the verdict; the raw mean is reported beside it;
-2. more than one *query* has a degraded case;
-3. fewer than 60 % of the Sort / Incremental Sort nodes of the pre plans are gone in the post
-   plans (net: sorts that appear post count against). **No Sort nodes pre:** the share is
-   undefined; we rule the criterion *not applicable* and it passes, unless sorts *appeared*
-   post, which fails it. Rationale: the criterion guards against an index change that leaves
-   the sort work in place; with no sort work to remove there is nothing to guard, and
-   failing would turn a plan-shape rule into a veto on any workload already free of sorts,
-   while the other two criteria still judge the timings;
-4. the baselines are not like-for-like: a case measured with different parameter values.
-
-New indexes are judged against the indexes that existed before
-(``synthgen.verify.redundancy``); a redundant one is reported as such and never credited,
-even when the planner picks it.
+1. ``weighted_time``: 1 − G_time ≥ the threshold (default 30 %);
+2. ``weighted_buffers``: G_buffers ≤ 1.10 — the deterministic signal may not contradict the
+   clock (a time gain bought with > 10 % more buffer work is not credited);
+3. ``no_degradation``: no case, read or write, degraded (its whole interval above +10 %);
+4. ``indexes_earn_their_keep``: every new index is non-redundant and used by the post plan of
+   at least one improved case; otherwise it is named with its cost (size, build time, the
+   write paths' change);
+5. ``like_for_like``: same parameter values pre and post; cache parity (over the read cases
+   whose plan did not change, the share of blocks read from outside shared buffers within
+   1 point pre vs post, and the same prewarm outcome); and — when the candidate file is
+   known — post's index set is exactly pre's plus the file's indexes.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
+import numpy as np
+
 from synthgen.errors import InputError
+from synthgen.verify import stats
 from synthgen.verify.hints import hints
 from synthgen.verify.plan import render_tree
 from synthgen.verify.redundancy import new_indexes
 
-THRESHOLD = 0.10
-MIN_MEAN_IMPROVEMENT = 0.30
-MAX_DEGRADED_QUERIES = 1
-NOISE_FLOOR_MS = 0.05
-MIN_SORTS_ELIMINATED = 0.60
+MIN_IMPROVEMENT = 0.30
+MAX_BUFFERS_RATIO = 1.10
+CACHE_PARITY = 0.01
 _PINNED = ("jit", "max_parallel_workers_per_gather", "work_mem", "server_version")
+WRITE_TABLES = {"Q2": "messages", "Q5": "message_receipts"}
 
 
-def classify(pre_p50: float, pre_iqr: float, post_p50: float, post_iqr: float,
-             threshold: float = THRESHOLD) -> dict[str, Any]:
-    """improved / degraded / unchanged for one case, with the numbers behind it.
-
-    >>> classify(10.0, 0.5, 5.0, 0.5)["class"]
-    'improved'
-    >>> classify(10.0, 3.0, 8.0, 0.4)["class"]   # -20 % but the pre runs spread over 3 ms
-    'unchanged'
-    """
-    base = max(pre_p50, 1e-6)
-    delta = post_p50 - pre_p50
-    change = delta / base
-    spread = max(pre_iqr, post_iqr, NOISE_FLOOR_MS)
-    label = "unchanged"
-    if change <= -threshold and -delta > spread:
-        label = "improved"
-    elif change >= threshold and delta > spread:
-        label = "degraded"
-    return {"class": label, "change": round(change, 4), "improvement": round(-change, 4),
-            "delta_ms": round(delta, 4), "spread_ms": round(spread, 4)}
+def _buffers(res: dict[str, Any]) -> float:
+    runs = res.get("buffers_runs")
+    if runs:
+        return float(np.median(runs))
+    return float(int(res["plan"]["shared_hit"]) + int(res["plan"]["shared_read"]))
 
 
-def _iqr(stats: dict[str, float]) -> float:
-    return float(stats["p75"]) - float(stats["p25"])
-
-
-def sorts_rule(pre_sorts: int, post_sorts: int,
-               minimum: float = MIN_SORTS_ELIMINATED) -> dict[str, Any]:
-    """Criterion 3 (see the module docstring), as a dict with its verdict and wording.
-
-    >>> sorts_rule(5, 1)["passed"], sorts_rule(5, 3)["passed"]
-    (True, False)
-    >>> sorts_rule(0, 0)["applicable"], sorts_rule(0, 0)["passed"], sorts_rule(0, 2)["passed"]
-    (False, True, False)
-    """
-    eliminated = pre_sorts - post_sorts
-    if pre_sorts == 0:
-        passed = post_sorts == 0
-        text = ("no Sort nodes before, none after: the sort criterion does not apply" if passed
-                else f"{post_sorts} Sort node(s) appeared where the pre plans had none")
-        return {"applicable": False, "pre": 0, "post": post_sorts, "eliminated": eliminated,
-                "share": None, "passed": passed, "text": text}
-    share = eliminated / pre_sorts
-    return {"applicable": True, "pre": pre_sorts, "post": post_sorts, "eliminated": eliminated,
-            "share": round(share, 4), "passed": share >= minimum,
-            "text": f"Sort nodes {pre_sorts} → {post_sorts}: {share:.0%} eliminated (net; "
-                    f"need ≥ {minimum:.0%})"}
-
-
-def _buffers(plan: dict[str, Any]) -> int:
-    return int(plan["shared_hit"]) + int(plan["shared_read"])
-
-
-def _case(pre: dict[str, Any], post: dict[str, Any], comparable: bool,
-          threshold: float) -> dict[str, Any]:
+def _case(pre: dict[str, Any], post: dict[str, Any], point: str, comparable: bool,
+          band: float) -> tuple[dict[str, Any], np.ndarray]:
     a, b = pre["plan"], post["plan"]
-    cls = classify(pre["execution_ms"]["p50"], _iqr(pre["execution_ms"]),
-                   post["execution_ms"]["p50"], _iqr(post["execution_ms"]), threshold)
+    key = f"{pre['query']}/{pre['param_set']}"
+    draws = stats.bootstrap_log_ratio(pre["runs_ms"], post["runs_ms"], key)
+    r, lo, hi = stats.hl_interval(pre["runs_ms"], post["runs_ms"])
+    buf_pre, buf_post = _buffers(pre), _buffers(post)
     pre_text, post_text = render_tree(a["tree"]), render_tree(b["tree"])
     changed = a["shape"] != b["shape"]
-    return {
-        "query": pre["query"], "param_set": pre["param_set"], "comparable": comparable,
+    case = {
+        "query": pre["query"], "param_set": pre["param_set"], "point": point,
+        "kind": pre.get("kind", "read"), "comparable": comparable,
         "pre": {"p50": pre["execution_ms"]["p50"], "p95": pre["execution_ms"]["p95"],
-                "planning_p50": pre["planning_ms"]["p50"]},
+                "batch": pre.get("batch", 1), "runs": len(pre["runs_ms"])},
         "post": {"p50": post["execution_ms"]["p50"], "p95": post["execution_ms"]["p95"],
-                 "planning_p50": post["planning_ms"]["p50"]},
-        **cls,
+                 "batch": post.get("batch", 1), "runs": len(post["runs_ms"])},
+        "ratio": r, "change": r - 1, "interval": [lo, hi],
+        "class": stats.classify(lo, hi, band),
+        "buffers": {"pre": buf_pre, "post": buf_post,
+                    "ratio": buf_post / buf_pre if buf_pre > 0 else 1.0},
         "sorts": {"pre": len(a["sorts"]), "post": len(b["sorts"]),
                   "spilled_pre": sum(s["spilled"] for s in a["sorts"]),
                   "spilled_post": sum(s["spilled"] for s in b["sorts"]),
                   "post_keys": [s["sort_key"] for s in b["sorts"]]},
+        "rows": {"pre": a.get("rows"), "post": b.get("rows")},
         "indexes": {"pre": a["indexes_used"], "post": b["indexes_used"],
                     "adopted": sorted(set(b["indexes_used"]) - set(a["indexes_used"])),
                     "abandoned": sorted(set(a["indexes_used"]) - set(b["indexes_used"]))},
         "scans": {"pre": sorted({s["node_type"] for s in a["scans"]}),
                   "post": sorted({s["node_type"] for s in b["scans"]}),
                   "post_by_index": {s["index"]: s["node_type"] for s in b["scans"] if s["index"]}},
-        "buffers": {"pre": _buffers(a), "post": _buffers(b),
-                    "pre_read": a["shared_read"], "post_read": b["shared_read"]},
         "plan_stable": bool(pre["plan_stable"] and post["plan_stable"]),
         "plan": {"changed": changed, "pre_shape": a["shape"], "post_shape": b["shape"],
                  "pre_tree": a["tree"], "post_tree": b["tree"],
                  "diff": list(difflib.unified_diff(pre_text, post_text, "pre", "post",
                                                    lineterm="", n=20)) if changed else []},
     }
+    if "wal_bytes_per_exec" in pre and "wal_bytes_per_exec" in post:
+        case["wal_bytes"] = {"pre": pre["wal_bytes_per_exec"]["p50"],
+                             "post": post["wal_bytes_per_exec"]["p50"]}
+    return case, draws
 
 
 def _match(pre: dict[str, Any], post: dict[str, Any]) -> tuple[list[tuple[dict[str, Any], dict[
@@ -167,49 +128,110 @@ def _match(pre: dict[str, Any], post: dict[str, Any]) -> tuple[list[tuple[dict[s
     return pairs, warnings
 
 
-def compare(pre: dict[str, Any], post: dict[str, Any], *, threshold: float = THRESHOLD,
-            min_mean_improvement: float = MIN_MEAN_IMPROVEMENT,
-            max_degraded_queries: int = MAX_DEGRADED_QUERIES,
-            min_sorts_eliminated: float = MIN_SORTS_ELIMINATED) -> dict[str, Any]:
-    """The comparison report: cases, criteria, ``decision`` ("GO"/"NO-GO"), ``reasons``, hints."""
+def _aggregate(cases: list[dict[str, Any]], draws: list[np.ndarray],
+               weights: dict[str, float]) -> dict[str, Any]:
+    """Weighted geometric means of time (with its bootstrap interval) and buffers."""
+    by_point: dict[str, dict[str, list[int]]] = {}
+    for i, c in enumerate(cases):
+        by_point.setdefault(c["query"], {}).setdefault(c["point"], []).append(i)
+    time_q = {q: [float(np.mean([math.log(max(cases[i]["ratio"], 1e-9)) for i in idx]))
+                  for idx in pts.values()] for q, pts in by_point.items()}
+    buf_q = {q: [float(np.mean([math.log(max(cases[i]["buffers"]["ratio"], 1e-9)) for i in idx]))
+                 for idx in pts.values()] for q, pts in by_point.items()}
+    t = stats.weighted_geomean(time_q, weights)
+    bf = stats.weighted_geomean(buf_q, weights)
+    log_draws = np.zeros_like(draws[0]) if draws else np.zeros(1)
+    for q, w in t["weights"].items():
+        pts = by_point[q].values()
+        log_draws = log_draws + w * np.mean([np.mean([draws[i] for i in idx], axis=0)
+                                             for idx in pts], axis=0)
+    lo, hi = stats.interval(log_draws)
+    unweighted = sorted(q for q in by_point if q not in t["weights"])
+    return {"time": {**t, "interval": [round(lo, 4), round(hi, 4)]}, "buffers": bf,
+            "points": {q: sorted(pts) for q, pts in by_point.items()},
+            "unweighted_queries": unweighted}
+
+
+def _read_share(results: list[dict[str, Any]]) -> float:
+    """Share of buffer accesses served from outside shared buffers, over the measured runs."""
+    read = sum(r.get("cache", {}).get("read_blocks", 0) for r in results)
+    total = sum(r.get("cache", {}).get("executions", 0) * _buffers(r) for r in results)
+    return round(read / total, 6) if total else 0.0
+
+
+def _cache(pre: dict[str, Any], post: dict[str, Any],
+           pairs: list[tuple[dict[str, Any], dict[str, Any], bool]]) -> dict[str, Any]:
+    """Cache parity over the read cases whose plan did not change (a new plan may read other
+    blocks; the same plan reading more blocks from outside shared buffers is a colder cache)."""
+    same = [(a, b) for a, b, _ in pairs if a.get("kind", "read") == "read"
+            and a["plan"]["shape"] == b["plan"]["shape"]]
+    prewarm = [d.get("conditions", {}).get("prewarm", {}).get("used") for d in (pre, post)]
+    return {"cases": len(same), "pre": _read_share([a for a, _ in same]),
+            "post": _read_share([b for _, b in same]),
+            "prewarm_pre": prewarm[0], "prewarm_post": prewarm[1]}
+
+
+def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, float] | None = None,
+            min_improvement: float = MIN_IMPROVEMENT, band: float = stats.BAND,
+            candidate: list[str] | None = None,
+            builds: dict[str, float] | None = None) -> dict[str, Any]:
+    """The comparison report: cases, aggregates, criteria, ``decision``, ``reasons``, hints.
+
+    ``weights``: the workload shares by query (default: the shipped spec's); ``candidate``:
+    the index names the candidate file creates (checks post = pre + exactly those);
+    ``builds``: build seconds by index name (from ``indexes apply``), shown as costs.
+    """
+    if weights is None:
+        from synthgen.spec import load_spec
+
+        weights = load_spec().workload.shares()
     pairs, warnings = _match(pre, post)
-    cases = [_case(a, b, ok, threshold) for a, b, ok in pairs]
-    mean_impr = sum(c["improvement"] for c in cases if c["class"] != "unchanged") / len(cases)
-    mean_raw = sum(c["improvement"] for c in cases) / len(cases)
-    degraded_q = sorted({c["query"] for c in cases if c["class"] == "degraded"})
-    sorts = sorts_rule(sum(c["sorts"]["pre"] for c in cases),
-                       sum(c["sorts"]["post"] for c in cases), min_sorts_eliminated)
-    incomparable = [f"{c['query']}/{c['param_set']}" for c in cases if not c["comparable"]]
+    points = {p["name"]: p.get("point", p["name"]) for p in pre.get("param_sets", [])}
+    made = [_case(a, b, points.get(a["param_set"], a["param_set"]), ok, band)
+            for a, b, ok in pairs]
+    cases, draws = [m[0] for m in made], [m[1] for m in made]
+    agg = _aggregate(cases, draws, weights)
+    g_t, g_b = agg["time"]["ratio"], agg["buffers"]["ratio"]
+    degraded = [c for c in cases if c["class"] == "degraded"]
+    indexes = _index_findings(pre, post, cases, builds or {})
+    failing_idx = [i for i in indexes if not i["credited"]]
+    like = _like_for_like(pre, post, cases, candidate, _cache(pre, post, pairs))
     criteria = [
-        {"name": "mean_improvement", "value": round(mean_impr, 4), "threshold": min_mean_improvement,
-         "passed": mean_impr >= min_mean_improvement,
-         "raw": round(mean_raw, 4),
-         "text": f"mean improvement {mean_impr:.1%} over {len(cases)} cases, noise counted as 0 "
-                 f"(raw {mean_raw:.1%}; need ≥ {min_mean_improvement:.0%})"},
-        {"name": "degraded_queries", "value": len(degraded_q), "threshold": max_degraded_queries,
-         "passed": len(degraded_q) <= max_degraded_queries,
-         "text": f"{len(degraded_q)} quer{'y' if len(degraded_q) == 1 else 'ies'} degraded"
-                 + (f" ({', '.join(degraded_q)})" if degraded_q else "")
-                 + f" (at most {max_degraded_queries} allowed)"},
-        {"name": "sorts_eliminated", "value": sorts["share"], "threshold": min_sorts_eliminated,
-         "passed": sorts["passed"], "text": sorts["text"]},
-        {"name": "like_for_like", "value": len(incomparable), "threshold": 0,
-         "passed": not incomparable,
-         "text": "every case measured with the same parameters pre and post" if not incomparable
-                 else f"cases measured with different parameters: {', '.join(incomparable)}"},
+        {"name": "weighted_time", "value": round(1 - g_t, 4), "threshold": min_improvement,
+         "passed": bool(1 - g_t >= min_improvement),
+         "text": f"workload-weighted time ratio G = {g_t:.3f} (95% interval "
+                 f"{agg['time']['interval'][0]:.3f}–{agg['time']['interval'][1]:.3f}): "
+                 f"improvement 1 − G = {1 - g_t:.1%} (need ≥ {min_improvement:.0%})"},
+        {"name": "weighted_buffers", "value": round(g_b, 4), "threshold": MAX_BUFFERS_RATIO,
+         "passed": bool(g_b <= MAX_BUFFERS_RATIO),
+         "text": f"workload-weighted buffers ratio {g_b:.3f} ({stats.pct(g_b - 1)}; may not "
+                 f"exceed {MAX_BUFFERS_RATIO:.2f})"},
+        {"name": "no_degradation", "value": len(degraded), "threshold": 0,
+         "passed": not degraded,
+         "text": "no case degraded beyond ±10% with its interval" if not degraded else
+                 f"{len(degraded)} case(s) degraded (whole interval above +{band:.0%}): "
+                 + "; ".join(f"{c['query']}/{c['param_set']} {stats.pct(c['change'])} "
+                             f"[{stats.pct(c['interval'][0] - 1)}, "
+                             f"{stats.pct(c['interval'][1] - 1)}]" for c in degraded[:6])},
+        {"name": "indexes_earn_their_keep", "value": len(failing_idx), "threshold": 0,
+         "passed": not failing_idx,
+         "text": (f"every new index ({len(indexes)}) is used by an improved plan" if not failing_idx
+                  else "; ".join(f"{i['index']}: {i['problem']}" for i in failing_idx))},
+        like,
     ]
-    indexes = _index_findings(pre, post, cases)
     decision = "GO" if all(c["passed"] for c in criteria) else "NO-GO"
-    reasons = [("FAIL: " if not c["passed"] else "ok: ") + c["text"] for c in criteria
-               if decision == "GO" or not c["passed"]]
-    reasons += [f"note: new index {i['index']} is REDUNDANT: {i['why']}; not credited"
-                for i in indexes if i["verdict"] == "redundant"]
+    reasons = [("FAIL: " if not c["passed"] else "ok: ") + c["text"] for c in criteria]
     report = {
-        "format": "synthgen-compare/1", "decision": decision, "reasons": reasons,
+        "format": "synthgen-compare/2", "decision": decision, "reasons": reasons,
         "pre_label": pre.get("label"), "post_label": post.get("label"),
-        "schema": post.get("schema"), "criteria": criteria, "sorts": sorts,
+        "schema": post.get("schema"), "criteria": criteria,
+        "rule": rule_lines(agg, min_improvement, band),
+        "aggregate": agg, "sorts_by_query": _sorts_by_query(cases),
+        "sorts": {"pre": sum(c["sorts"]["pre"] for c in cases),
+                  "post": sum(c["sorts"]["post"] for c in cases),
+                  "text": "Sort nodes summed over all cases (per query in sorts_by_query)"},
         "counts": {k: sum(c["class"] == k for c in cases)
-                   for k in ("improved", "degraded", "unchanged")},
+                   for k in ("improved", "degraded", "unchanged", "inconclusive")},
         "buffers": {"pre": sum(c["buffers"]["pre"] for c in cases),
                     "post": sum(c["buffers"]["post"] for c in cases)},
         "cases": cases, "new_indexes": indexes, "warnings": warnings,
@@ -218,8 +240,82 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, threshold: float = THR
     return report
 
 
-def _index_findings(pre: dict[str, Any], post: dict[str, Any],
-                    cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def rule_lines(agg: dict[str, Any], min_improvement: float, band: float) -> list[str]:
+    """The rule and its arithmetic, one line each (printed by compare and in the report)."""
+    t = agg["time"]
+    out = [f"ratio = post / pre (< 1 faster); change = ratio − 1; a case is unchanged when its "
+           f"95% rank interval lies within ±{band:.0%}, degraded when it lies wholly above "
+           f"+{band:.0%}, improved when wholly below −{band:.0%}",
+           "log-ratio of a query = mean over its points of the mean over the point's cases; "
+           "G = exp(Σ w_q · log-ratio_q), w = workload shares renormalised over measured queries"]
+    terms = [f"{w:.3f}·({t['terms'][q]:+.3f})" for q, w in t["weights"].items()]
+    total = sum(w * t["terms"][q] for q, w in t["weights"].items())
+    out.append("time: " + " + ".join(f"{q} {s}" for q, s in zip(t["weights"], terms, strict=True))
+               + f" = {total:+.4f} → G = exp({total:+.4f}) = {t['ratio']:.4f}; "
+               f"improvement 1 − G = {1 - t['ratio']:.1%} vs threshold {min_improvement:.0%}")
+    if agg["unweighted_queries"]:
+        out.append(f"not weighted (no workload share): {', '.join(agg['unweighted_queries'])}; "
+                   "they still count for degradation")
+    return out
+
+
+def _sorts_by_query(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for c in cases:
+        d = out.setdefault(c["query"], {"pre": 0, "post": 0})
+        d["pre"] += c["sorts"]["pre"]
+        d["post"] += c["sorts"]["post"]
+    return out
+
+
+def _like_for_like(pre: dict[str, Any], post: dict[str, Any], cases: list[dict[str, Any]],
+                   candidate: list[str] | None, cache: dict[str, Any]) -> dict[str, Any]:
+    problems = [f"{c['query']}/{c['param_set']} measured with different parameters"
+                for c in cases if not c["comparable"]][:3]
+    if (abs(cache["pre"] - cache["post"]) > CACHE_PARITY
+            or cache["prewarm_pre"] != cache["prewarm_post"]):
+        problems.append(f"cache parity: with the same plan, {cache['pre']:.2%} of blocks came from "
+                        f"outside shared buffers pre vs {cache['post']:.2%} post "
+                        f"({cache['cases']} cases; prewarm {cache['prewarm_pre']} vs "
+                        f"{cache['prewarm_post']})")
+    note = (f"cache parity: {cache['pre']:.2%} vs {cache['post']:.2%} blocks read from outside "
+            f"shared buffers over {cache['cases']} same-plan cases")
+    if candidate is not None:
+        before = {i["name"] for i in pre.get("indexes", [])}
+        after = {i["name"] for i in post.get("indexes", [])}
+        want = before | set(candidate)
+        if set(candidate) & before:
+            problems.append("pre already had candidate index(es) "
+                            f"{', '.join(sorted(set(candidate) & before))}: not a true 'before'")
+        if after != want:
+            extra, lack = sorted(after - want), sorted(want - after)
+            problems.append("post's index set is not pre's plus exactly the candidate file's"
+                            + (f"; extra: {', '.join(extra)}" if extra else "")
+                            + (f"; missing: {', '.join(lack)}" if lack else ""))
+        note += f"; index set = pre + {len(candidate)} candidate index(es)"
+    else:
+        note += "; index set not checked (no candidate file given)"
+    return {"name": "like_for_like", "value": len(problems), "threshold": 0,
+            "passed": not problems, "cache": cache,
+            "text": ("same parameters pre and post; " + note) if not problems
+            else "; ".join(problems)}
+
+
+def _write_cost(cases: list[dict[str, Any]], table: str) -> str:
+    """The write paths' change on ``table``, as the cost a new index there adds."""
+    ws = [c for c in cases if c["kind"] == "write" and WRITE_TABLES.get(c["query"]) == table]
+    if not ws:
+        return f"writes to {table} were not measured"
+    parts = []
+    for c in ws:
+        wal = c.get("wal_bytes")
+        parts.append(f"{c['query']}/{c['param_set']} {stats.pct(c['change'])}"
+                     + (f", WAL {wal['pre']:.0f}→{wal['post']:.0f} B/exec" if wal else ""))
+    return "writes: " + "; ".join(parts)
+
+
+def _index_findings(pre: dict[str, Any], post: dict[str, Any], cases: list[dict[str, Any]],
+                    builds: dict[str, float]) -> list[dict[str, Any]]:
     """New indexes: verdict against the old ones, which cases use them, credited or not."""
     found = new_indexes(pre.get("indexes", []), post.get("indexes", []))
     for f in found:
@@ -227,8 +323,22 @@ def _index_findings(pre: dict[str, Any], post: dict[str, Any],
         f["scan_types"] = sorted({c["scans"]["post_by_index"][f["index"]] for c in cases
                                   if f["index"] in c["scans"]["post_by_index"]})
         improved = [f"{c['query']}/{c['param_set']}" for c in cases
-                    if f["index"] in c["indexes"]["adopted"] and c["class"] == "improved"]
+                    if f["index"] in c["indexes"]["post"] and c["class"] == "improved"]
         f["used_by"] = used
-        f["credited"] = f["verdict"] != "redundant" and bool(improved)
         f["improved_cases"] = improved
+        f["build_seconds"] = builds.get(f["index"])
+        cost = (f"{f['size_bytes'] / 2**20:.2f} MB"
+                + (f", built in {f['build_seconds']:.1f} s" if f["build_seconds"] is not None
+                   else "") + f"; {_write_cost(cases, f['table'])}")
+        f["cost"] = cost
+        f["credited"] = f["verdict"] != "redundant" and bool(improved)
+        if f["verdict"] == "redundant":
+            f["problem"] = f"redundant ({f['why']}): costs {cost}, gains nothing"
+        elif not used:
+            f["problem"] = f"unused: no measured plan uses it; costs {cost}, gains nothing"
+        elif not improved:
+            f["problem"] = (f"used by {', '.join(used[:4])} but by no improved plan; "
+                            f"costs {cost}")
+        else:
+            f["problem"] = ""
     return found

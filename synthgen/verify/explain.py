@@ -5,8 +5,10 @@ for millisecond queries), a fixed ``max_parallel_workers_per_gather``, and
 ``default_transaction_read_only = on`` (EXPLAIN ANALYZE executes the statement; nothing
 measured may write). The settings that shape plans are read back and recorded with the
 server version. The cache is warmed with pg_prewarm when the extension can be had (indexes
-into shared buffers, tables into the OS cache), then by warm-up runs of every case; runs
-are interleaved round-robin over the cases, so a slow minute hurts all cases alike.
+into shared buffers, tables into the OS cache), then by warm-up runs of every case; samples
+are interleaved round-robin over the cases, so a slow minute hurts all cases alike. Timing
+is ``EXPLAIN (ANALYZE, TIMING OFF, BUFFERS)``: no per-node clock overhead; a fast query's
+sample is the mean of a batch of executions long enough to measure.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from synthgen.verify.plan import summarize
 if TYPE_CHECKING:
     from adbc_driver_postgresql.dbapi import Connection
 
-EXPLAIN = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+EXPLAIN = "EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) "
+"""TIMING OFF: no per-node clock reads (their overhead grows with rows, biasing row-heavy
+plans); the statement's total Execution Time and per-node rows and buffers remain."""
+BATCH_TARGET_MS = 2.0
+"""A timed sample spans about this long (fast queries run several times per sample)."""
+MAX_BATCH = 200
 RECORDED_SETTINGS = (
     "server_version", "server_version_num", "jit", "max_parallel_workers_per_gather",
     "max_parallel_workers", "work_mem", "shared_buffers", "effective_cache_size",
@@ -51,8 +58,10 @@ def read_only(conn: Connection) -> None:
 def prewarm(conn: Connection, schema: str) -> dict[str, Any]:
     """Load the schema's indexes into shared buffers and its tables into the OS cache.
 
-    ``CREATE EXTENSION`` may be refused (no privilege, contrib not installed): the outcome is
-    recorded and the warm-up runs do the warming alone.
+    Called only after the marker guard (``pg.guards.check_marked``): the extension is created
+    only in a database synthgen may write to. ``CREATE EXTENSION`` may still be refused (no
+    privilege, contrib not installed): the outcome is recorded as a note and the warm-up runs
+    do the warming alone.
     """
     try:
         execute(conn, "CREATE EXTENSION IF NOT EXISTS pg_prewarm")
@@ -72,7 +81,7 @@ def prewarm(conn: Connection, schema: str) -> dict[str, Any]:
 
 
 def explain_once(conn: Connection, sql: str, values: tuple[Any, ...]) -> dict[str, Any]:
-    """One EXPLAIN ANALYZE run, summarised."""
+    """One EXPLAIN (ANALYZE, TIMING OFF, BUFFERS) run, summarised."""
     rows = execute(conn, EXPLAIN + sql, values)
     return summarize(str(rows[0][0]))
 
@@ -86,41 +95,71 @@ def percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(values, dtype=np.float64), q)), 4)
 
 
+def batch_size(warm_ms: list[float], target_ms: float = BATCH_TARGET_MS,
+               most: int = MAX_BATCH) -> int:
+    """Executions per timed sample, so one sample lasts about ``target_ms``.
+
+    >>> batch_size([0.05, 0.04]), batch_size([12.0]), batch_size([0.0001])
+    (50, 1, 200)
+    """
+    fastest = max(min(warm_ms), 1e-6)
+    return int(min(most, max(1, np.ceil(target_ms / fastest))))
+
+
 def measure(conn: Connection, cases: list[dict[str, Any]], *, runs: int, warmup: int,
             progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """Run every case ``warmup`` then ``runs`` times, round-robin; summarise each case.
+    """Warm every case, then take ``runs`` timed samples of each, round-robin; summarise.
 
-    A case is ``{"query", "param_set", "sql", "values"}``. The recorded plan is the one of
-    the run whose execution time is the median; ``plan_stable`` says whether every run had
-    the same plan shape.
+    A case is ``{"query", "param_set", "sql", "values"}``. Warm-up runs (at least one) set
+    each case's batch size (``batch_size``): a sample is the mean execution time of that many
+    consecutive executions, so a 40 µs query is timed over ~2 ms instead of against a clock
+    floor. Buffers (shared hit + read) are recorded per execution of the sample's last run;
+    the recorded plan is the one of the median sample; ``plan_stable`` says whether every
+    sample had the same plan shape.
     """
-    samples: list[list[dict[str, Any]]] = [[] for _ in cases]
-    for r in range(warmup + runs):
+    warm: list[list[float]] = [[] for _ in cases]
+    for r in range(max(1, warmup)):
         for i, case in enumerate(cases):
-            summary = explain_once(conn, case["sql"], case["values"])
-            if r >= warmup:
-                samples[i].append(summary)
+            warm[i].append(explain_once(conn, case["sql"], case["values"])["execution_ms"])
         if progress:
-            phase = "warm-up" if r < warmup else "run"
-            n = r + 1 if r < warmup else r - warmup + 1
-            progress(f"{phase} {n}/{warmup if r < warmup else runs} over {len(cases)} cases")
-    out = []
-    for case, runs_ in zip(cases, samples, strict=True):
-        exec_ms = [s["execution_ms"] for s in runs_]
-        plan_ms = [s["planning_ms"] for s in runs_]
-        median_run = runs_[int(np.argsort(exec_ms, kind="stable")[len(exec_ms) // 2])]
-        plan = {k: v for k, v in median_run.items() if k not in ("execution_ms", "planning_ms")}
-        out.append({
-            "query": case["query"], "param_set": case["param_set"],
-            "execution_ms": {"p25": percentile(exec_ms, 25), "p50": percentile(exec_ms, 50),
-                             "p75": percentile(exec_ms, 75), "p95": percentile(exec_ms, 95),
-                             "min": round(min(exec_ms), 4), "max": round(max(exec_ms), 4)},
-            "planning_ms": {"p50": percentile(plan_ms, 50), "p95": percentile(plan_ms, 95)},
-            "runs_ms": [round(x, 4) for x in exec_ms],
-            "plan_stable": len({s["shape"] for s in runs_}) == 1,
-            "plan": plan,
-        })
-    return out
+            progress(f"warm-up {r + 1}/{max(1, warmup)} over {len(cases)} cases")
+    sizes = [batch_size(w) for w in warm]
+    samples: list[list[dict[str, Any]]] = [[] for _ in cases]
+    for r in range(runs):
+        for i, case in enumerate(cases):
+            total_ms, plan_total_ms, read = 0.0, 0.0, 0
+            for _ in range(sizes[i]):
+                one = explain_once(conn, case["sql"], case["values"])
+                total_ms += one["execution_ms"]
+                plan_total_ms += one["planning_ms"]
+                read += one["shared_read"]
+            samples[i].append({**one, "execution_ms": total_ms / sizes[i],
+                               "planning_ms": plan_total_ms / sizes[i], "batch_read": read})
+        if progress:
+            progress(f"run {r + 1}/{runs} over {len(cases)} cases")
+    return [summarize_case(case, runs_, k) for case, runs_, k in zip(cases, samples, sizes, strict=True)]
+
+
+def summarize_case(case: dict[str, Any], runs_: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """One case of a baseline: timing percentiles, samples, buffers, the median sample's plan."""
+    exec_ms = [s["execution_ms"] for s in runs_]
+    plan_ms = [s["planning_ms"] for s in runs_]
+    median_run = runs_[int(np.argsort(exec_ms, kind="stable")[len(exec_ms) // 2])]
+    plan = {k_: v for k_, v in median_run.items()
+            if k_ not in ("execution_ms", "planning_ms", "batch_read")}
+    return {
+        "query": case["query"], "param_set": case["param_set"], "kind": case.get("kind", "read"),
+        "batch": k,
+        "execution_ms": {"p25": percentile(exec_ms, 25), "p50": percentile(exec_ms, 50),
+                         "p75": percentile(exec_ms, 75), "p95": percentile(exec_ms, 95),
+                         "min": round(min(exec_ms), 4), "max": round(max(exec_ms), 4)},
+        "planning_ms": {"p50": percentile(plan_ms, 50), "p95": percentile(plan_ms, 95)},
+        "runs_ms": [round(x, 5) for x in exec_ms],
+        "buffers_runs": [int(s["shared_hit"]) + int(s["shared_read"]) for s in runs_],
+        "cache": {"executions": k * len(runs_), "read_blocks": sum(s["batch_read"] for s in runs_)},
+        "plan_stable": len({s["shape"] for s in runs_}) == 1,
+        "plan": plan,
+    }
 
 
 def schema_indexes(conn: Connection, schema: str) -> list[dict[str, Any]]:

@@ -158,10 +158,10 @@ def _run_one(conn: Connection, schema: str, st: dict[str, Any],
 def run_file(dsn: str, schema: str, path: Path | str,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run an index file statement by statement; the per-statement report."""
-    from synthgen.pg.guards import refuse_production
+    from synthgen.pg.guards import check_marked_dsn
 
-    refuse_production()
     stmts = parse_file(path, schema)
+    check_marked_dsn(dsn, f"run index file {Path(path).name}")
     say = progress or (lambda _m: None)
     conn = connect(dsn, autocommit=True)
     try:
@@ -200,3 +200,16 @@ def rollback_indexes(dsn: str, schema: str, path: Path | str,
                      progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run a rollback file (DROP INDEX CONCURRENTLY IF EXISTS …), reporting what was dropped."""
     return run_file(dsn, schema, path, progress)
+
+
+def candidate_names(path: Path | str, schema: str) -> list[str]:
+    """The index names a candidate file creates (what post must add to pre)."""
+    return [st["index"] for st in parse_file(path, schema) if st["action"] == "create"]
+
+
+def build_seconds(applied: dict[str, Any] | None) -> dict[str, float]:
+    """Build time per created index, from an ``apply_indexes`` result."""
+    if not applied:
+        return {}
+    return {s["index"]: float(s["seconds"]) for s in applied.get("statements", [])
+            if s.get("action") == "create" and s.get("index")}

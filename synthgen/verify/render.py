@@ -1,49 +1,94 @@
-"""A compare report as text: verdict and reasons, the case table, indexes, hints, plan diffs."""
+"""A compare report as text: verdict, the rule with its arithmetic, cases, indexes, hints.
+
+One sign convention throughout: change = post / pre − 1, so ``+`` is slower and ``-`` faster,
+for times, buffers and intervals alike.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from synthgen.verify.plan import render_tree
+from synthgen.verify.stats import pct
 
 
 def _idx(names: list[str]) -> str:
     return ", ".join(names) if names else "-"
 
 
+def case_row(c: dict[str, Any]) -> list[str]:
+    """The cells of one case (shared by text, Markdown and HTML)."""
+    lo, hi = c["interval"]
+    return [c["query"], c["param_set"], f"{c['pre']['p50']:.4f}", f"{c['post']['p50']:.4f}",
+            pct(c["change"]), f"[{pct(lo - 1)}, {pct(hi - 1)}]", c["class"],
+            f"{c['buffers']['pre']:.0f}→{c['buffers']['post']:.0f}",
+            f"{c['sorts']['pre']}→{c['sorts']['post']}",
+            f"{_idx(c['indexes']['pre'])} → {_idx(c['indexes']['post'])}"]
+
+
+CASE_HEAD = ["query", "params", "pre ms", "post ms", "change", "95% interval", "class",
+             "buffers", "sorts", "indexes pre → post"]
+
+
 def case_table(cases: list[dict[str, Any]]) -> list[str]:
-    """One line per case: p50/p95 before and after, change, class, sorts, indexes, buffers."""
-    head = (f"{'query':<6} {'params':<16} {'pre p50':>9} {'pre p95':>9} {'post p50':>9} "
-            f"{'post p95':>9} {'change':>7} {'class':<9} {'sorts':>5} {'buffers':>15}  indexes "
-            "pre → post")
-    lines = [head, "-" * len(head)]
-    for c in cases:
-        lines.append(
-            f"{c['query']:<6} {c['param_set']:<16} {c['pre']['p50']:>9.3f} {c['pre']['p95']:>9.3f} "
-            f"{c['post']['p50']:>9.3f} {c['post']['p95']:>9.3f} {c['change']:>+7.0%} "
-            f"{c['class']:<9} {c['sorts']['pre']:>2}→{c['sorts']['post']:<2} "
-            f"{c['buffers']['pre']:>7}→{c['buffers']['post']:<7}  "
-            f"{_idx(c['indexes']['pre'])} → {_idx(c['indexes']['post'])}")
+    """One aligned line per case."""
+    rows = [CASE_HEAD] + [case_row(c) for c in cases]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(CASE_HEAD) - 1)]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False))
+                     + "  " + r[-1])
+        if n == 0:
+            lines.append("-" * len(lines[0]))
     return lines
 
 
+def write_lines(cases: list[dict[str, Any]]) -> list[str]:
+    """The write paths: time per execution and WAL bytes per execution, pre → post."""
+    out = []
+    for c in cases:
+        if c["kind"] != "write":
+            continue
+        wal = c.get("wal_bytes")
+        out.append(f"  {c['query']}/{c['param_set']}: {c['pre']['p50']:.4f} → "
+                   f"{c['post']['p50']:.4f} ms per execution ({pct(c['change'])}, {c['class']})"
+                   + (f"; WAL {wal['pre']:.0f} → {wal['post']:.0f} bytes per execution"
+                      if wal else ""))
+    return out
+
+
+def index_lines(indexes: list[dict[str, Any]]) -> list[str]:
+    """One line per new index: verdict, use, cost, credited or not."""
+    out = []
+    for i in indexes:
+        credit = "credited" if i["credited"] else "NOT credited"
+        out.append(f"  {i['index']} {i['columns']}: {i['verdict'].upper()}"
+                   + (f" ({i['why']})" if i["why"] else "")
+                   + f"; used by {_idx(i['used_by'][:6])}; improved plans "
+                   f"{len(i['improved_cases'])}; cost {i['cost']}; {credit}")
+    return out
+
+
 def render_text(report: dict[str, Any], *, diffs: bool = True) -> str:
-    """The whole report as plain text (times in milliseconds)."""
+    """The whole report as plain text (times in milliseconds per execution)."""
     out = [f"gate 2 (index verification): {report['decision']}  "
            f"[{report['pre_label']} → {report['post_label']}, schema {report['schema']}]", ""]
     out += [f"  {r}" for r in report["reasons"]]
+    out += ["", "rule and arithmetic:"] + [f"  {line}" for line in report["rule"]]
     counts = report["counts"]
     out += ["", f"cases: {counts['improved']} improved, {counts['degraded']} degraded, "
-                f"{counts['unchanged']} unchanged (±10 % and beyond the run-to-run interquartile spread); "
-                f"buffers touched {report['buffers']['pre']} → {report['buffers']['post']}", ""]
+                f"{counts['unchanged']} unchanged, {counts['inconclusive']} inconclusive "
+                "(change = post/pre − 1: + slower, − faster; buffers = shared hit + read per "
+                "execution)", ""]
     out += case_table(report["cases"])
+    writes = write_lines(report["cases"])
+    if writes:
+        out += ["", "write paths (rolled back):"] + writes
+    sorts = report["sorts_by_query"]
+    out += ["", "Sort nodes by query (pre → post): "
+            + ", ".join(f"{q} {s['pre']}→{s['post']}" for q, s in sorts.items())]
     if report["new_indexes"]:
-        out += ["", "new indexes:"]
-        for i in report["new_indexes"]:
-            credit = "credited" if i["credited"] else "not credited"
-            out.append(f"  {i['index']} {i['columns']}: {i['verdict'].upper()}"
-                       + (f" ({i['why']})" if i["why"] else "")
-                       + f"; used by {_idx(i['used_by'])}; {credit}")
+        out += ["", "new indexes:"] + index_lines(report["new_indexes"])
     if report["warnings"]:
         out += ["", "warnings:"] + [f"  ! {w}" for w in report["warnings"]]
     if report["hints"]:

@@ -44,6 +44,8 @@ def test_report_follows_its_schema_and_covers_every_metric(ci_report: dict[str, 
 
 
 def test_infeasible_targets_are_flagged(ci_dataset: Path, ci_report: dict[str, Any]) -> None:
+    manifest = json.loads((ci_dataset / "manifest.json").read_text())
+    assert set(manifest["inputs"]) == {"spec.json", "band.json", "feasibility.json"}
     feas = json.loads((ci_dataset / "feasibility.json").read_text())
     infeasible = {t["metric"] for t in feas["targets"] if not t["feasible"]}
     checks = ci_report["checks"]
@@ -64,7 +66,7 @@ def test_validation_is_deterministic(ci_dataset: Path, ci_report: dict[str, Any]
 
 @pytest.mark.parametrize("fault", ["orphan message", "sender not a member",
                                    "non-monotonic timestamp", "duplicated idempotencyKey",
-                                   "email", "stale checksum"])
+                                   "email", "stale checksum", "edited feasibility.json"])
 def test_fault_on_generated_data(fault: str, ci_dataset: Path, tmp_path: Path,
                                  ci_report: dict[str, Any]) -> None:
     copy = Path(shutil.copytree(ci_dataset, tmp_path / "ci"))

@@ -42,7 +42,7 @@ def test_no_go_exits_1_with_one_line_reason(tiny_copy: Path) -> None:
     assert result.exit_code == 1
     assert "fidelity: NO-GO" in result.stdout
     assert result.stderr.count("\n") == 1
-    assert "fidelity NO-GO: critical deviation:" in result.stderr
+    assert "fidelity NO-GO: outside its band:" in result.stderr
     assert (tiny_copy / "fidelity.json").is_file()
 
 

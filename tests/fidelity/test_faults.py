@@ -258,6 +258,21 @@ def wrong_schema(root: Path) -> None:
     rewrite(root, "message_reads", lambda t: t.drop_columns(["updatedAt"]))
 
 
+def edit_input(name: str) -> Callable[[Path], None]:
+    """Rewrite a document the gate judges by (same meaning, other bytes; a feasibility.json
+    the dataset lacks is made up from its spec and band)."""
+    def fn(root: Path) -> None:
+        path = root / name
+        if path.is_file():
+            doc = json.loads(path.read_text())
+        else:
+            from synthgen.fidelity.targets import band_feasibility
+            inputs = load_inputs(root)
+            doc = band_feasibility(inputs.spec, inputs.band)
+        path.write_text(json.dumps(doc, indent=4))
+    return fn
+
+
 @dataclass(frozen=True)
 class Fault:
     break_: Callable[[Path], None]
@@ -288,9 +303,12 @@ FAULTS: dict[str, Fault] = {
     "stale lastMessageAt": Fault(stale_last_message, "conversations.last_message_matches"),
     "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message"),
     "stale checksum": Fault(stale_checksum, "manifest.checksums"),
+    "edited spec.json": Fault(edit_input("spec.json"), "manifest.inputs"),
+    "edited feasibility.json": Fault(edit_input("feasibility.json"), "manifest.inputs"),
     "stray file": Fault(stray_file, "manifest.no_stray_files"),
     "unreadable file": Fault(unreadable_file, "manifest.readable"),
-    "band mismatch": Fault(band_mismatch, "rows.match_band"),
+    "band mismatch": Fault(band_mismatch, "rows.match_band",
+                           frozenset({"manifest.inputs"})),  # band.json itself was edited
     "manifest row count": Fault(manifest_rows_wrong, "manifest.row_counts"),
     "duplicated primary key": Fault(duplicate_row("attachments", new_id=False),
                                     "pk.attachments.id"),
@@ -336,6 +354,9 @@ def restore(copy: Path, pristine: Path) -> None:
     for f in manifest.files:
         (copy / f.path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(pristine / f.path, copy / f.path)
+    for meta in copy.glob("*.json"):
+        if not (pristine / meta.name).exists():
+            meta.unlink()
     for meta in pristine.glob("*.json"):
         shutil.copy(meta, copy / meta.name)
 
@@ -427,7 +448,7 @@ def test_media_ratio_of_40_percent_is_critical(tiny_copy: Path,
     assert media["achieved"] == pytest.approx(0.4, abs=0.002)
     assert media["severity"] == "critical"
     assert doc["decision"] == "NO-GO"
-    assert "critical deviation: media.ratio" in doc["reasons"]
+    assert "outside its band: media.ratio" in doc["reasons"]
 
 
 @pytest.mark.parametrize(("error", "expected"), [

@@ -23,10 +23,10 @@ def test_every_metric_has_a_level_and_a_spec_target() -> None:
 
 
 FEAS = {"targets": [
-    {"metric": "heavy_rooms.traffic_share", "target": 0.3, "achievable": 0.48,
+    {"metric": "heavy_rooms.traffic_share", "target": 0.3, "resolved": 0.48, "spread": 0.03,
      "feasible": False, "reason": "band"},
-    {"metric": "heavy_rooms.count", "target": 8.0, "achievable": 8.0, "feasible": True,
-     "reason": ""}]}
+    {"metric": "heavy_rooms.count", "target": 8.0, "resolved": 8.0, "spread": 0.0,
+     "feasible": True, "reason": ""}]}
 
 
 def test_resolve_targets_sources() -> None:
@@ -35,16 +35,20 @@ def test_resolve_targets_sources() -> None:
     assert (t["media.ratio"].value, t["media.ratio"].source) == (0.2, "override")
     # an override wins over feasibility: production says what the shape should be
     assert t["heavy_rooms.traffic_share"].source == "override"
-    assert (t["heavy_rooms.count"].value, t["heavy_rooms.count"].source) == (8.0, "spec")
+    count = t["heavy_rooms.count"]
+    assert (count.value, count.source, count.exact) == (8.0, "feasibility", True)
     t = resolve_targets(load_spec(), 400, parse_feasibility(FEAS))
     share = t["heavy_rooms.traffic_share"]
-    assert (share.value, share.infeasible, share.spec_value) == (0.48, True, 0.3)
+    assert (share.value, share.infeasible, share.spec_value, share.spread) == (0.48, True, 0.3,
+                                                                               0.03)
 
 
 @pytest.mark.parametrize("raw", [
     [], {"targets": {}}, {"targets": [{"metric": "x"}]},
-    {"targets": [{"metric": "x", "feasible": "no", "achievable": 1}]},
-    {"targets": [{"metric": "x", "feasible": False, "achievable": True}]},
+    {"targets": [{"metric": "x", "feasible": "no", "resolved": 1, "spread": 0}]},
+    {"targets": [{"metric": "x", "feasible": False, "resolved": True, "spread": 0}]},
+    {"targets": [{"metric": "x", "feasible": False, "resolved": 1, "spread": -1}]},
+    {"targets": [{"metric": "x", "feasible": False, "achievable": 1}]},  # format 1
 ])
 def test_malformed_feasibility_is_input_error(raw: Any) -> None:
     with pytest.raises(InputError, match=r"feasibility\.json"):
@@ -54,3 +58,20 @@ def test_malformed_feasibility_is_input_error(raw: Any) -> None:
 def test_override_with_unknown_metric_is_input_error() -> None:
     with pytest.raises(InputError, match="media.ration"):
         resolve_targets(load_spec(), 400, None, {"media.ration": 0.1})
+
+
+def test_plan_decided_targets_do_not_depend_on_any_dataset_seed() -> None:
+    from synthgen.bands import load_band
+    from synthgen.generate.feasibility import check_plan
+    from synthgen.generate.feasibility import resolve_targets as plan_targets
+    from synthgen.generate.plan import build_plan
+
+    band = load_band("ci")
+    spec = load_spec(overrides=band.spec_overrides)
+    a = check_plan(build_plan("one seed", band, spec)).to_json()
+    b = check_plan(build_plan("another seed", band, spec)).to_json()
+    assert a == b == plan_targets(spec, band).to_json()
+    by = {t["metric"]: t for t in a["targets"]}
+    assert by["heavy_rooms.count"]["spread"] == 0.0
+    assert by["messages_per_conversation.p99"]["spread"] > 0
+    assert a["calendar_fano"] >= 1

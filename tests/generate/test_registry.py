@@ -39,7 +39,8 @@ def test_a_table_switched_off_is_not_built(off: str) -> None:
 def test_spec_check_report_shape() -> None:
     check = spec_check("ci", seed="registry")
     doc = check.to_json()
-    assert list(doc) == ["band", "targets", "feasible", "adjustments", "estimates",
+    assert list(doc) == ["format", "band", "seeds", "feasible_within", "targets",
+                         "calendar_fano", "feasible", "adjustments", "reads", "estimates",
                          "disk_warning"]
     assert doc["band"] == "ci" == check.band.name
     assert doc["feasible"] is check.feasible
@@ -47,8 +48,10 @@ def test_spec_check_report_shape() -> None:
     assert list(doc["estimates"]) == list(TABLE_NAMES)
     assert doc["estimates"]["messages"]["rows"] == check.band.messages
     assert doc["disk_warning"] is None  # no `out`: no free-space check
-    assert check.feasibility.to_json() == {k: doc[k] for k in
-                                           ("band", "targets", "feasible", "adjustments")}
+    assert check.feasibility.to_json() == {k: doc[k] for k in doc
+                                           if k not in ("reads", "estimates", "disk_warning")}
+    assert doc["reads"]["max_recipients"] == 1
+    assert 0 < doc["reads"]["heavy_room_member_coverage"] < doc["reads"]["reads_per_message"]
 
 
 def test_spec_check_reports_free_space_where_asked(tmp_path: Path) -> None:

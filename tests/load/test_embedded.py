@@ -32,18 +32,30 @@ def workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _synthgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _synthgen(cwd: Path, *args: str, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    # never the user's own server: a home of our own, and no SYNTHGEN_DATA_DIR from outside
+    base = {k: v for k, v in os.environ.items() if k != embedded.ENV_DATA_DIR}
+    base["XDG_DATA_HOME"] = str(cwd / "xdg")
     return subprocess.run([sys.executable, "-m", "synthgen", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=300, check=False)
+                          capture_output=True, timeout=300, check=False, env={**base, **(env or {})})
 
 
 def test_load_without_dsn_uses_the_embedded_server_and_psql_sees_the_rows(
         workdir: Path, small_dataset: tuple[Path, Manifest]) -> None:
     root, manifest = small_dataset
-    loaded = _synthgen(workdir, "load", str(root))
+    # a project's own server: found from a subdirectory, not duplicated per directory
+    (workdir / ".synthgen" / "pg").mkdir(parents=True)
+    started = _synthgen(workdir, "db", "start", "--data-dir", str(workdir / ".synthgen" / "pg"))
+    assert started.returncode == 0, started.stderr
+    assert "created and started the embedded PostgreSQL server" in started.stderr
+    (workdir / "sub" / "dir").mkdir(parents=True)
+    loaded = _synthgen(workdir / "sub" / "dir", "load", str(root))
     assert loaded.returncode == 0, loaded.stderr
-    assert "psql" in loaded.stdout
-    assert (workdir / ".synthgen" / "pg" / "PG_VERSION").is_file()
+    assert "started" not in loaded.stderr  # reused, not a second server
+    assert "synthgen db psql" in loaded.stdout
+    assert not (workdir / "sub" / "dir" / ".synthgen").exists()
+    assert not (workdir / "xdg").exists()
     # the server outlives the command that started it, and db url finds it again
     url = _synthgen(workdir, "db", "url")
     assert url.returncode == 0, url.stderr
@@ -53,6 +65,26 @@ def test_load_without_dsn_uses_the_embedded_server_and_psql_sees_the_rows(
     out = subprocess.run([psql, dsn, "-XAtc", "select count(*) from perf_synthetic.messages"],
                          capture_output=True, text=True, check=True, timeout=60)
     assert int(out.stdout.strip()) == manifest.table_rows("messages")
+    # the wheel's own client, no system psql needed
+    own = _synthgen(workdir, "db", "psql", "-XAtc", "select count(*) from perf_synthetic.users")
+    assert own.returncode == 0, own.stderr
+    assert int(own.stdout.strip()) == manifest.table_rows("users")
+
+
+def test_default_data_dir_is_per_user_or_project_not_per_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(embedded.ENV_DATA_DIR, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert embedded.default_dir(tmp_path / "a" / "b") == tmp_path / "xdg" / "synthgen" / "pg"
+    project = tmp_path / "a" / ".synthgen" / "pg"
+    project.mkdir(parents=True)
+    # an empty .synthgen/pg is not a server: still the user's
+    assert embedded.default_dir(tmp_path / "a" / "b") == tmp_path / "xdg" / "synthgen" / "pg"
+    (project / "PG_VERSION").write_text("18\n")
+    assert embedded.default_dir(tmp_path / "a" / "b") == project
+    monkeypatch.setenv(embedded.ENV_DATA_DIR, str(tmp_path / "mine"))
+    assert embedded.default_dir(tmp_path / "a" / "b") == tmp_path / "mine"
 
 
 def test_db_status_stop_start_keep_the_data(workdir: Path) -> None:
@@ -85,7 +117,8 @@ def test_teardown_asks_then_drops_only_what_synthgen_created(workdir: Path) -> N
     pg_exec(dsn, "CREATE TABLE public.keep_me (x int)")
     runner = CliRunner()
     before = Path.cwd()
-    os.chdir(workdir)  # the embedded default lives under the working directory
+    os.chdir(workdir)  # the project's server is found from the working directory
+    saved = os.environ.pop(embedded.ENV_DATA_DIR, None)
     try:
         refused = runner.invoke(app, ["teardown"], input="n\n")
         assert refused.exit_code == 1
@@ -101,6 +134,8 @@ def test_teardown_asks_then_drops_only_what_synthgen_created(workdir: Path) -> N
         done = runner.invoke(app, ["teardown", "--yes"])
         assert done.exit_code == 0, done.output
     finally:
+        if saved is not None:
+            os.environ[embedded.ENV_DATA_DIR] = saved
         os.chdir(before)  # later tests resolve repo-relative defaults from the working directory
     assert pg_exec(dsn, "SELECT to_regnamespace('perf_synthetic') IS NULL, "
                         "to_regclass('public.keep_me') IS NOT NULL, "

@@ -97,3 +97,34 @@ def test_calibrate_cli_refuses_bad_input(tmp_path: Path, content: str) -> None:
                                       str(tmp_path / "o.json")])
     assert result.exit_code == 2
     assert not (tmp_path / "o.json").exists()
+
+
+def test_predicted_comes_from_the_fitted_spec_and_shows_a_bad_fit() -> None:
+    """A weekday/weekend ratio below the spec's floor cannot be fitted: the predicted column
+    (the fitted calendar's own ratio) shows the gap instead of repeating the measurement."""
+    from synthgen.calibrate.fit import calendar_predictions
+
+    doc = shaped_doc()
+    for measured in (1.0001e-4, 0.5):
+        doc["metrics"]["time.weekday_to_weekend"] = measured
+        spec, rows = calibrate(doc, load_spec())
+        (row,) = [r for r in rows if r[0] == "time.weekday_to_weekend"]
+        predicted = calendar_predictions(spec, 30)["time.weekday_to_weekend"]
+        assert row[4] == pytest.approx(predicted)
+        if measured < 1e-3:  # clamped: prediction and measurement far apart
+            assert abs(row[4] - measured) > 1e-4
+        else:  # fitted: the prediction reproduces it
+            assert row[4] == pytest.approx(measured, rel=0.05)
+
+
+def test_targets_the_generator_does_not_read_are_not_printed_as_fitted() -> None:
+    doc = shaped_doc()
+    doc["metrics"]["messages_per_conversation.quantiles"]["values"][-1] = 90.0
+    doc["metrics"]["heavy_rooms.traffic_share"] = 0.2
+    spec, rows = calibrate(doc, load_spec())
+    by = {r[0]: r for r in rows}
+    for metric in ("messages_per_conversation.p99", "heavy_rooms.traffic_share"):
+        assert by[metric][2].endswith("(target only)")
+        assert by[metric][3] is None
+        assert by[metric][4] is None
+    assert spec.messages.targets.p99 == 90.0

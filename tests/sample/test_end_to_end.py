@@ -68,3 +68,31 @@ def test_production_shape_round_trip(export: tuple[Path, dict[str, object]],
     result = runner.invoke(app, ["validate", str(data), "--against", str(shape)])
     assert result.exit_code == 0, result.output
     assert "NO-GO" not in result.output
+
+
+def test_production_shape_round_trip_with_epsilon(pg_dsn: str, prod_schema: str,
+                                                  tmp_path: Path) -> None:
+    """The same round trip from a user-level DP export (ε = 1): a 400-user production is
+    far too small for its noise floor, so nearly everything is withheld and calibration keeps
+    the base spec; the chain must still run and judge GO against what was published."""
+    from synthgen.generate import generate_dataset
+    from synthgen.sample import sample
+
+    shape = tmp_path / "dp-shape.json"
+    summary = sample(pg_dsn, prod_schema, 30, 10, 1.0, shape)
+    doc = json.loads(shape.read_text())
+    assert doc["epsilon"] == 1.0
+    assert doc["epsilon_spent"] == pytest.approx(1.0)
+    assert doc["metrics"]["read_latency.histogram"]["total"] is None  # under the noise floor
+    assert summary["statements"] == 5
+    runner = CliRunner()
+    calibrated = tmp_path / "calibrated.json"
+    result = runner.invoke(app, ["spec", "calibrate", str(shape), "--out", str(calibrated)])
+    assert result.exit_code == 0, result.output
+    load_spec(calibrated)
+    # nothing about production's size survives the noise floor: generate the CI band
+    data = tmp_path / "data"
+    generate_dataset(data, "ci", "production-round-trip-dp", spec_path=calibrated)
+    result = runner.invoke(app, ["validate", str(data), "--against", str(shape)])
+    assert result.exit_code == 0, result.output
+    assert "NO-GO" not in result.output

@@ -12,9 +12,7 @@ from synthgen.errors import GateFailed
 from synthgen.sample.export import build_export
 from synthgen.sample.gate import check_export, scan, validate
 from synthgen.sample.measures import MEASURES, window_measures
-from synthgen.sample.planner import HOT_COLUMNS
 from synthgen.sample.queries import Cat, Hist, Quant, RawCounts, RawQuantiles, RawScalar
-from synthgen.schema import TABLE_NAMES
 
 
 def clean_doc() -> dict[str, Any]:
@@ -29,11 +27,7 @@ def clean_doc() -> dict[str, Any]:
             raw[m.name] = RawQuantiles([float(i + 1) for i in range(len(m.probs))], 5000, 5000, 3.0)
         else:
             raw[m.name] = RawScalar(0.5, 5000)
-    planner = {"columns": {c: {"n_distinct": -0.5, "correlation": 0.9, "null_frac": 0.0}
-                           for c in HOT_COLUMNS},
-               "tables": {t: {"rows_estimate": 1000.0, "total_bytes": 81920.0} for t in TABLE_NAMES}}
-    doc, _ = build_export(measures, raw, planner, window_days=30, k=10, epsilon=None)
-    return doc
+    return build_export(measures, raw, window_days=30, k=10, noised=None)
 
 
 def test_clean_export_passes() -> None:
@@ -63,8 +57,8 @@ CASES = [
     ("uuid replacing a quantile", ["metrics", "content_length.quantiles", "values", 1],
      "123e4567-e89b-12d3-a456-426614174000", '$.metrics["content_length.quantiles"].values[1]',
      "id"),
-    ("name replacing a planner fact", ["planner", "columns", "messages.senderId", "n_distinct"],
-     "Margaret Thompson", '$.planner.columns["messages.senderId"].n_distinct', "person name"),
+    ("name replacing the unit of privacy", ["unit_of_privacy"],
+     "Margaret Thompson", "$.unit_of_privacy", "person name"),
     ("phone in the format field", ["format"], "+1 (415) 555-0123", "$.format", "phone number"),
     ("url as a k", ["k"], "https://www.example-family.com/x", "$.k", "URL"),
     ("street address as epsilon", ["epsilon"], "221 Baker Street", "$.epsilon", "street address"),

@@ -135,12 +135,22 @@ def test_cli_subprocess_and_epsilon(pg_dsn: str, prod_schema: str, tmp_path: Pat
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "epsilon spent" in proc.stdout
+    assert re.search(r"replica: 5 statements, \d+ blocks fetched", proc.stdout), proc.stdout
     doc = json.loads(out.read_text())
     assert doc["epsilon"] == 2.0
-    assert 0 < doc["epsilon_spent"] <= 2.0
+    assert doc["epsilon_spent"] == pytest.approx(2.0)  # OpenDP's composition of the releases
     check_export(doc)
     manifest = json.loads(out.with_name("dp.manifest.json").read_text())
-    assert manifest["differential_privacy"]["library"] == "opendp"
+    dp = manifest["differential_privacy"]
+    assert dp["library"] == "opendp"
+    assert dp["unit_of_privacy"] == "one user and everything they did in the window"
+    assert dp["epsilon_total"] == pytest.approx(2.0)
+    from synthgen.sample.bounded import RELEASES
+
+    assert [e["release"] for e in dp["releases"]] == [r.measure.name for r in RELEASES]
+    for e in dp["releases"]:
+        assert {"unit", "bound", "sensitivity", "scale", "epsilon"} <= set(e)
+    assert manifest["replica_cost"]["statements"] == 5
 
 
 class _SpyCursor:
@@ -174,17 +184,18 @@ class _SpyConnection:
 
 
 def test_only_numbers_ever_reach_the_client(pg_dsn: str, prod_schema: str) -> None:
+    from synthgen.sample.bounded import run_releases
     from synthgen.sample.measures import MEASURES, window_measures
-    from synthgen.sample.planner import planner_facts
-    from synthgen.sample.queries import run_measures
+    from synthgen.sample.queries import Session, run_measures
     from synthgen.sample.sources import with_clause
 
     seen: list[Any] = []
     conn = connect(pg_dsn, read_only=True)
     try:
         spy: Any = _SpyConnection(conn, seen)
-        run_measures(spy, MEASURES + window_measures(30), with_clause(prod_schema, 30))
-        planner_facts(spy, prod_schema)
+        run_measures(Session(spy), MEASURES + window_measures(30), with_clause(prod_schema, 30))
+        run_releases(Session(spy), prod_schema, 30)
+        Session(spy).blocks(prod_schema)
     finally:
         conn.close()
     assert len(seen) > 500
@@ -201,9 +212,9 @@ def test_gate_refusal_writes_nothing(pg_dsn: str, prod_schema: str, tmp_path: Pa
     real = export_module.build_export
 
     def leaky(*args: Any, **kwargs: Any) -> Any:
-        doc, budget = real(*args, **kwargs)
+        doc = real(*args, **kwargs)
         doc["metrics"]["message_type.mix"]["labels"][0] = "margaret.thompson7@gmail.com"
-        return doc, budget
+        return doc
 
     monkeypatch.setattr(export_module, "build_export", leaky)
     out = tmp_path / "shape-metrics.json"

@@ -1,4 +1,13 @@
-"""Gate 2 on a real generated and loaded `ci` band dataset (the pipeline's own data)."""
+"""Gate 2 proves its rule on a real generated and loaded `ci` band dataset (embedded server).
+
+Three candidates, each with one exact verdict:
+
+- redundant only (the app's ``(conversationId, createdAt)`` already serves Q1 backward) →
+  NO-GO naming the redundancy;
+- an index no hot query uses → NO-GO with its write cost (size, the Q2 insert's change);
+- a schema variant missing the app's ``(conversationId, createdAt)`` index, and a candidate
+  restoring it → GO.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +15,101 @@ from pathlib import Path
 
 import pytest
 
-from synthgen.pg.connect import connect
+from synthgen.pg.connect import connect, execute
 from synthgen.verify import apply_indexes, baseline, compare, rollback_indexes
 from synthgen.verify.explain import schema_indexes
+from synthgen.verify.indexes import build_seconds, candidate_names
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]  # loads the generated ci dataset
-ROOT = Path(__file__).resolve().parents[2]
+RUNS = 6
 
 
-def test_ci_band_pre_apply_post_compare_rollback(pg_dsn: str, fresh_schema: str,
-                                                 ci_dataset: Path) -> None:
+def _names(dsn: str, schema: str) -> set[str]:
+    conn = connect(dsn, autocommit=True)
+    try:
+        return {i["name"] for i in schema_indexes(conn, schema)}
+    finally:
+        conn.close()
+
+
+def _files(tmp: Path, name: str, create: str, index: str) -> tuple[Path, Path]:
+    f, back = tmp / f"{name}.sql", tmp / f"{name}.rollback.sql"
+    f.write_text(create + "\n")
+    back.write_text(f'DROP INDEX CONCURRENTLY IF EXISTS {{schema}}."{index}";\n')
+    return f, back
+
+
+def _gate(dsn: str, schema: str, pre: dict, file: Path) -> dict:
+    applied = apply_indexes(dsn, schema, file)
+    post = baseline(dsn, schema, "post", runs=RUNS, warmup=1, param_sets=pre["param_sets"])
+    return compare(pre, post, candidate=candidate_names(file, schema),
+                   builds=build_seconds(applied))
+
+
+def test_redundant_and_unused_candidates_are_no_go(pg_dsn: str, fresh_schema: str,
+                                                   ci_dataset: Path, tmp_path: Path) -> None:
     from synthgen.load import load_dataset
 
     load_dataset(ci_dataset, pg_dsn, fresh_schema)
+    before = _names(pg_dsn, fresh_schema)
+    pre = baseline(pg_dsn, fresh_schema, "pre", runs=RUNS, warmup=1)
+    kinds = {(r["query"], r["kind"]) for r in pre["results"]}
+    assert kinds == {("Q1", "read"), ("Q1b", "read"), ("Q3", "read"), ("Q4", "read"),
+                     ("Q6", "read"), ("Q2", "write"), ("Q5", "write")}
+    points = {p["point"] for p in pre["param_sets"] if p["kind"] == "conversation"}
+    assert points == {"p10", "p50", "p90", "p99", "max"}
+
+    red, red_back = _files(tmp_path, "redundant",
+                           'CREATE INDEX CONCURRENTLY "m_conv_created_desc" ON {schema}."messages" '
+                           '("conversationId", "createdAt" DESC);', "m_conv_created_desc")
+    r = _gate(pg_dsn, fresh_schema, pre, red)
+    assert r["decision"] == "NO-GO"
+    fails = [x for x in r["reasons"] if x.startswith("FAIL")]
+    assert any("m_conv_created_desc: redundant" in x and "backward scan" in x for x in fails)
+    rollback_indexes(pg_dsn, fresh_schema, red_back)
+
+    unused, unused_back = _files(tmp_path, "unused",
+                                 'CREATE INDEX CONCURRENTLY "m_type_sender_corr" ON '
+                                 '{schema}."messages" ("type", "senderId", "correlationId");',
+                                 "m_type_sender_corr")
+    r = _gate(pg_dsn, fresh_schema, pre, unused)
+    assert r["decision"] == "NO-GO"
+    (idx,) = r["new_indexes"]
+    assert idx["used_by"] == []
+    assert idx["credited"] is False
+    fail = next(x for x in r["reasons"] if x.startswith("FAIL") and "m_type_sender_corr" in x)
+    assert "unused" in fail
+    assert " MB" in fail
+    assert "built in" in fail
+    assert "Q2/write_heavy" in fail
+    assert "Q2/write_typical" in fail
+    assert "WAL" in fail
+    rollback_indexes(pg_dsn, fresh_schema, unused_back)
+    assert _names(pg_dsn, fresh_schema) == before
+
+
+def test_restoring_a_missing_app_index_is_go(pg_dsn: str, fresh_schema: str, ci_dataset: Path,
+                                             tmp_path: Path) -> None:
+    from synthgen.load import load_dataset
+
+    load_dataset(ci_dataset, pg_dsn, fresh_schema)
+    # the variant: the app's (conversationId, createdAt) index and the (conversationId, id)
+    # unique key (the other path by conversation) are missing
     conn = connect(pg_dsn, autocommit=True)
     try:
-        before = {i["name"]: i["definition"] for i in schema_indexes(conn, fresh_schema)}
+        execute(conn, f'DROP INDEX "{fresh_schema}"."messages_conversationId_createdAt_idx"')
+        execute(conn, f'ALTER TABLE "{fresh_schema}"."messages" DROP CONSTRAINT '
+                      '"messages_conversationId_id_key"')
     finally:
         conn.close()
-
-    pre = baseline(pg_dsn, fresh_schema, "pre", runs=3, warmup=1)
-    assert {r["query"] for r in pre["results"]} == {"Q1", "Q1b", "Q3", "Q4", "Q6"}
-    assert len(pre["results"]) == 4 * 4 + 2
-    assert all(r["plan"]["tree"] and r["plan"]["scans"] for r in pre["results"])
-    stats = {p["name"]: p["stats"] for p in pre["param_sets"]}
-    assert stats["conv_heaviest_1"]["messages"] > 10 * stats["conv_typical"]["messages"]
-
-    applied = apply_indexes(pg_dsn, fresh_schema, ROOT / "indexes/phase-2.sql")
-    assert all(s["valid"] for s in applied["statements"])
-    post = baseline(pg_dsn, fresh_schema, "post", runs=3, warmup=1,
-                    param_sets=pre["param_sets"])
-    report = compare(pre, post)
-    assert report["decision"] in ("GO", "NO-GO")
-    assert report["reasons"]
-    verdicts = {i["index"]: i["verdict"] for i in report["new_indexes"]}
-    assert verdicts["messages_conversationId_createdAt_desc_idx"] == "redundant"
-    assert verdicts["conversations_updatedAt_desc_idx"] == "redundant"
-
-    rollback_indexes(pg_dsn, fresh_schema, ROOT / "indexes/phase-2.rollback.sql")
-    conn = connect(pg_dsn, autocommit=True)
-    try:
-        after = {i["name"]: i["definition"] for i in schema_indexes(conn, fresh_schema)}
-    finally:
-        conn.close()
-    assert after == before
+    pre = baseline(pg_dsn, fresh_schema, "pre", runs=RUNS, warmup=1)
+    fix, _ = _files(tmp_path, "restore",
+                    'CREATE INDEX CONCURRENTLY "messages_conversationId_createdAt_idx" ON '
+                    '{schema}."messages" ("conversationId", "createdAt");',
+                    "messages_conversationId_createdAt_idx")
+    r = _gate(pg_dsn, fresh_schema, pre, fix)
+    assert r["decision"] == "GO", r["reasons"]
+    (idx,) = r["new_indexes"]
+    assert idx["credited"]
+    assert any(c.startswith("Q1/") for c in idx["improved_cases"])
+    assert r["aggregate"]["time"]["ratio"] < 0.7

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from synthgen.cli import app
 from tests.verify import minidata
-from tests.verify.fakes import doc, result
+from tests.verify.fakes import doc, index, result
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -25,16 +25,27 @@ def _write(tmp: Path, name: str, d: dict) -> Path:
 
 
 def test_compare_exit_codes(tmp_path: Path) -> None:
+    cand = tmp_path / "cand.sql"
+    cand.write_text('CREATE INDEX CONCURRENTLY "i" ON {schema}."messages" ("type", "id");\n')
+    new = index("i", "messages", "type", "id")
     pre = _write(tmp_path, "pre.json", doc("pre", [result("Q1", "a", 10, sorts=1)]))
-    good = _write(tmp_path, "good.json", doc("post", [result("Q1", "a", 1, indexes=("i",))]))
-    bad = _write(tmp_path, "bad.json", doc("post", [result("Q1", "a", 9.5, sorts=1)]))
-    r = runner.invoke(app, ["verify", "compare", str(pre), str(good)])
+    good = _write(tmp_path, "good.json", doc("post", [result("Q1", "a", 1, indexes=("i",))],
+                                             indexes=[new]))
+    bad = _write(tmp_path, "bad.json", doc("post", [result("Q1", "a", 9.5, sorts=1)],
+                                           indexes=[new]))
+    r = runner.invoke(app, ["verify", "compare", str(pre), str(good), "--indexes", str(cand)])
     assert r.exit_code == 0, r.output
     assert "gate 2 (index verification): GO" in r.output
-    r = runner.invoke(app, ["verify", "compare", str(pre), str(bad), "--no-diffs"])
+    r = runner.invoke(app, ["verify", "compare", str(pre), str(bad), "--no-diffs",
+                            "--indexes", str(cand)])
     assert r.exit_code == 1
     assert "NO-GO" in r.output
-    assert "FAIL: mean improvement" in r.output
+    assert "FAIL: workload-weighted time ratio" in r.output
+    assert "i: unused" in r.output
+    # the same GO pair with a stricter threshold is NO-GO
+    r = runner.invoke(app, ["verify", "compare", str(pre), str(good), "--indexes", str(cand),
+                            "--min-improvement", "0.95"])
+    assert r.exit_code == 1, r.output
 
 
 def test_compare_refuses_a_file_that_is_not_a_baseline(tmp_path: Path) -> None:
@@ -68,7 +79,8 @@ def test_baseline_apply_compare_rollback_end_to_end(pg_dsn: str, fresh_schema: s
                             "--out", str(pre), *common])
     assert r.exit_code == 0, r.output
     assert "Q1 " in r.output
-    assert "conv_heaviest_1" in r.output
+    assert "conv_max_1" in r.output
+    assert "write_heavy" in r.output
     r = runner.invoke(app, ["indexes", "apply", str(ROOT / "indexes/phase-2.sql"), *common])
     assert r.exit_code == 0, r.output
     assert r.stdout.count("created ") == 3
@@ -76,9 +88,11 @@ def test_baseline_apply_compare_rollback_end_to_end(pg_dsn: str, fresh_schema: s
     r = runner.invoke(app, ["verify", "baseline", "--label", "post", "--runs", "2",
                             "--params-from", str(pre), "--out", str(post), *common])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["verify", "compare", str(pre), str(post)])
-    assert r.exit_code in (0, 1)
+    r = runner.invoke(app, ["verify", "compare", str(pre), str(post),
+                            "--indexes", str(ROOT / "indexes/phase-2.sql")])
+    assert r.exit_code == 1, r.output  # the shipped candidate is redundant: NO-GO
     assert "REDUNDANT" in r.output
+    assert "rule and arithmetic" in r.output
     assert "gate 2" in r.output
     r = runner.invoke(app, ["indexes", "rollback", str(ROOT / "indexes/phase-2.rollback.sql"),
                             "--json", *common])

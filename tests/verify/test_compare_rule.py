@@ -1,161 +1,258 @@
-"""The gate-2 rule from tables of (pre, post) numbers, noise included."""
+"""The gate-2 rule from (pre, post) samples: intervals, weighted means, index rules, parity.
+
+Every verdict asserted here is exact (GO or NO-GO, never either), and each rule is shown
+failing on a planted fault beside a passing twin.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pytest
 
 from synthgen.errors import InputError
-from synthgen.verify.compare import classify, compare, sorts_rule
+from synthgen.verify import stats
+from synthgen.verify.compare import compare
+from synthgen.verify.plan import summarize
+from synthgen.verify.render import render_text
 from tests.verify.fakes import doc, index, result
 
-
-@pytest.mark.parametrize(("pre50", "pre_iqr", "post50", "post_iqr", "expected"), [
-    (10.0, 0.5, 5.0, 0.2, "improved"),         # -50 %, far beyond the spread
-    (10.0, 0.5, 9.2, 0.2, "unchanged"),        # -8 %: inside ±10 %
-    (10.0, 0.5, 8.9, 0.1, "improved"),         # -11 %, saved 1.1 ms > spread 0.5 ms
-    (10.0, 3.0, 8.5, 0.1, "unchanged"),        # -15 % but pre runs spread over 3 ms: noise
-    (10.0, 0.2, 8.5, 3.5, "unchanged"),        # -15 % but post runs spread over 3.5 ms: noise
-    (10.0, 0.5, 12.0, 0.2, "degraded"),        # +20 %, beyond the spread
-    (10.0, 0.5, 10.9, 0.1, "unchanged"),       # +9 %
-    (10.0, 2.5, 11.5, 0.1, "unchanged"),       # +15 % inside a 2.5 ms spread
-    (0.030, 0.001, 0.026, 0.0, "unchanged"),   # -13 % of 30 µs: under the 50 µs noise floor
-    (0.078, 0.002, 0.106, 0.002, "unchanged"),  # +36 %, 28 µs: the drift seen between baselines
-    (0.300, 0.001, 0.100, 0.001, "improved"),  # sub-millisecond but a real 3x
-    (0.041, 0.004, 1.93, 0.2, "degraded"),     # 47x slower (an index dropped)
-    (0.0, 0.0, 0.0, 0.0, "unchanged"),         # nothing measured: no division by zero
-])
-def test_classify(pre50: float, pre_iqr: float, post50: float, post_iqr: float,
-                  expected: str) -> None:
-    assert classify(pre50, pre_iqr, post50, post_iqr)["class"] == expected
+FIXTURES = Path(__file__).parent / "fixtures"
+W = {"Q1": 0.5, "Q3": 0.5}
 
 
-def test_one_slow_run_does_not_hide_a_regression() -> None:
-    # observed: one 4.4 ms hiccup among five post runs; p95 - p50 would have been 2.5 ms
-    pre = doc("pre", [result("Q1", "a", 0.041, 0.048, iqr=0.004)])
-    post = doc("post", [result("Q1", "a", 1.93, 4.41, iqr=0.05)])
-    assert compare(pre, post)["cases"][0]["class"] == "degraded"
+def _plan(name: str) -> dict[str, Any]:
+    """A stored EXPLAIN JSON, summarised (timings come from the runs, not the file)."""
+    s = summarize((FIXTURES / f"{name}.json").read_text())
+    return {k: v for k, v in s.items() if k not in ("execution_ms", "planning_ms")}
 
 
-@pytest.mark.parametrize(("pre", "post", "applicable", "passed"), [
-    (5, 0, True, True), (5, 2, True, True), (5, 3, True, False), (10, 4, True, True),
-    (3, 4, True, False),            # sorts added: negative elimination
-    (0, 0, False, True),            # nothing to eliminate: not applicable, passes
-    (0, 1, False, False),           # sorts appeared from none: fails
-])
-def test_sorts_rule(pre: int, post: int, applicable: bool, passed: bool) -> None:
-    r = sorts_rule(pre, post)
-    assert (r["applicable"], r["passed"]) == (applicable, passed)
+def _noisy(median: float, seed: int, n: int = 10, cv: float = 0.05) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return [float(x) for x in median * np.exp(rng.normal(0, cv, n))]
 
 
-def _pair(rows: list[tuple[str, str, float, float, int, int]]) -> tuple[dict, dict]:
-    pre = [result(q, p, a, a * 1.01, sorts=s0) for q, p, a, _b, s0, _s1 in rows]
-    post = [result(q, p, b, b * 1.01, sorts=s1) for q, p, _a, b, _s0, s1 in rows]
-    return doc("pre", pre), doc("post", post)
+# -- per-case interval and class ------------------------------------------------------------
 
 
-def test_go_when_everything_improves_and_sorts_go() -> None:
-    pre, post = _pair([("Q1", "a", 10, 2, 1, 0), ("Q1", "b", 20, 5, 1, 0),
-                       ("Q3", "u", 8, 4, 1, 1)])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_same_distribution_is_unchanged_and_2x_is_found_at_any_speed(seed: int) -> None:
+    for base in (0.045, 1.0, 40.0):  # 45 µs is where the old 50 µs floor hid a 2x change
+        same = stats.hl_interval(_noisy(base, seed), _noisy(base, seed + 100))
+        assert stats.classify(same[1], same[2]) == "unchanged", (base, same)
+        fast = stats.hl_interval(_noisy(base, seed), _noisy(base / 2, seed + 100))
+        assert stats.classify(fast[1], fast[2]) == "improved"
+        slow = stats.hl_interval(_noisy(base, seed), _noisy(base * 2.1, seed + 100))
+        assert stats.classify(slow[1], slow[2]) == "degraded"
+
+
+def test_one_slow_sample_does_not_hide_a_regression_nor_fake_one() -> None:
+    pre = [0.041] * 4 + [0.048]
+    post = [1.93, 1.94, 1.95, 1.92, 4.41]  # 47x slower, one hiccup
+    _, lo, _ = stats.hl_interval(pre, post)
+    assert stats.classify(lo, 99) == "degraded"
+    steady = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0]
+    hiccup = [*steady[:9], 9.0]
+    r, lo, hi = stats.hl_interval(steady, hiccup)
+    assert stats.classify(lo, hi) == "unchanged"
+
+
+def test_interval_shown_beside_its_class_with_one_sign_convention() -> None:
+    pre = doc("pre", [result("Q1", "a", 1.0)])
+    post = doc("post", [result("Q1", "a", 1.5)])
+    r = compare(pre, post, weights=W)
+    (c,) = r["cases"]
+    assert c["class"] == "degraded"
+    assert c["change"] > 0
+    assert c["interval"][0] > 1.1
+    text = render_text(r)
+    assert "+50.0%" in text
+    assert "degraded" in text
+    assert "-" not in text.split("+50.0%")[1].split("]")[0].replace(" ", "")[:1]
+
+
+# -- the weighted geometric mean --------------------------------------------------------------
+
+
+def test_weighted_geomean_arithmetic_on_stored_plans() -> None:
+    # Q1: sort_topn → index_backward, 4x faster; Q3 unchanged; weights 0.2 / 0.8
+    pre = doc("pre", [result("Q1", "a", 4.0, plan=_plan("sort_topn")),
+                      result("Q3", "u", 1.0)])
+    post = doc("post", [result("Q1", "a", 1.0, plan=_plan("index_backward")),
+                        result("Q3", "u", 1.0)])
+    r = compare(pre, post, weights={"Q1": 0.2, "Q3": 0.8})
+    g = math.exp(0.2 * math.log(0.25))
+    assert r["aggregate"]["time"]["ratio"] == pytest.approx(g, rel=1e-6)
+    crit = {c["name"]: c for c in r["criteria"]}
+    assert crit["weighted_time"]["value"] == pytest.approx(1 - g, abs=1e-4)
+    assert crit["weighted_time"]["passed"] is False  # 24.2 % < 30 %
+    buf_pre = _plan("sort_topn")["shared_hit"] + _plan("sort_topn")["shared_read"]
+    buf_post = _plan("index_backward")["shared_hit"] + _plan("index_backward")["shared_read"]
+    assert r["aggregate"]["buffers"]["ratio"] == pytest.approx(
+        math.exp(0.2 * math.log(buf_post / buf_pre)), rel=1e-6)
+    assert f"{g:.4f}" in "\n".join(r["rule"])
+
+
+def test_an_index_helping_only_a_heavily_weighted_query_can_pass() -> None:
+    pre = doc("pre", [result("Q1", "a", 1.0), result("Q3", "u", 2.0)])
+    post = doc("post", [result("Q1", "a", 1.0), result("Q3", "u", 0.5)])
+    light = compare(pre, post, weights={"Q1": 0.8, "Q3": 0.2})
+    heavy = compare(pre, post, weights={"Q1": 0.2, "Q3": 0.8})
+    assert light["criteria"][0]["passed"] is False   # 1 − 0.25^0.2 = 24 %
+    assert heavy["criteria"][0]["passed"] is True    # 1 − 0.25^0.8 = 67 %
+
+
+def test_two_x_faster_and_two_x_slower_cancel() -> None:
+    pre = doc("pre", [result("Q1", "a", 1.0), result("Q3", "u", 1.0)])
+    post = doc("post", [result("Q1", "a", 0.5), result("Q3", "u", 2.0)])
+    r = compare(pre, post, weights=W)
+    assert r["aggregate"]["time"]["ratio"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_points_are_averaged_before_queries_are_weighted() -> None:
+    # Q1 has three points, Q3 one: a query's weight is not multiplied by its case count
+    pre = doc("pre", [result("Q1", p, 1.0) for p in ("a", "b", "c")] + [result("Q3", "u", 1.0)])
+    post = doc("post", [result("Q1", p, 1.0) for p in ("a", "b", "c")] + [result("Q3", "u", 0.25)])
+    r = compare(pre, post, weights=W)
+    assert r["aggregate"]["time"]["ratio"] == pytest.approx(0.5, rel=1e-6)
+
+
+def test_default_weights_come_from_the_spec() -> None:
+    from synthgen.spec import load_spec
+
+    pre = doc("pre", [result("Q1", "a", 1.0), result("Q4", "b", 1.0)])
+    post = doc("post", [result("Q1", "a", 0.5), result("Q4", "b", 1.0)])
     r = compare(pre, post)
-    assert r["decision"] == "GO"
-    assert r["counts"] == {"improved": 3, "degraded": 0, "unchanged": 0}
-    assert r["sorts"]["eliminated"] == 2
+    sh = load_spec().workload.shares()
+    w1 = sh["Q1"] / (sh["Q1"] + sh["Q4"])
+    assert r["aggregate"]["time"]["ratio"] == pytest.approx(0.5 ** w1, rel=1e-6)
+
+
+# -- the decision ---------------------------------------------------------------------------
+
+
+NEW = index("m_new", "messages", "conversationId", "createdAt", "id")
+OLD = [index("messages_conversationId_createdAt_idx", "messages", "conversationId", "createdAt")]
+
+
+def _go_pair(new: dict[str, Any] = NEW) -> tuple[dict[str, Any], dict[str, Any]]:
+    pre = doc("pre", [result("Q1", "a", 4.0, sorts=1, indexes=("old",)),
+                      result("Q3", "u", 1.0, indexes=("u_idx",)),
+                      result("Q2", "write_heavy", 0.3, kind="write")], indexes=OLD)
+    post = doc("post", [result("Q1", "a", 1.0, indexes=(new["name"],)),
+                        result("Q3", "u", 1.0, indexes=("u_idx",)),
+                        result("Q2", "write_heavy", 0.31, kind="write")], indexes=[*OLD, new])
+    return pre, post
+
+
+def test_go_when_a_useful_new_index_improves_the_weighted_workload() -> None:
+    pre, post = _go_pair()
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert r["decision"] == "GO", r["reasons"]
     assert all(x.startswith("ok:") for x in r["reasons"])
+    assert r["new_indexes"][0]["credited"] is True
 
 
-def test_no_go_on_small_mean_improvement() -> None:
-    pre, post = _pair([("Q1", "a", 10, 8, 0, 0), ("Q3", "u", 10, 8, 0, 0)])
-    r = compare(pre, post)
+def test_redundant_only_candidate_is_no_go_even_when_plans_improve() -> None:
+    red = index("m_desc", "messages", "conversationId", "createdAt DESC")
+    pre, post = _go_pair(red)
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_desc"])
     assert r["decision"] == "NO-GO"
-    assert any("mean improvement 20.0%" in x for x in r["reasons"])
-    assert r["sorts"]["applicable"] is False
+    (fail,) = [x for x in r["reasons"] if x.startswith("FAIL")]
+    assert "m_desc: redundant" in fail
+    assert "gains nothing" in fail
 
 
-def test_noise_counts_as_zero_in_the_mean() -> None:
-    # Q1 a real 50 % gain; Q3 -25 % but its runs spread over 4 ms: counted as 0, not 25 %
-    pre = doc("pre", [result("Q1", "a", 10, sorts=1), result("Q3", "u", 10, iqr=4.0)])
-    post = doc("post", [result("Q1", "a", 5), result("Q3", "u", 7.5, iqr=0.1)])
-    (crit, *_) = compare(pre, post)["criteria"]
-    assert crit["value"] == pytest.approx(0.25)
-    assert crit["raw"] == pytest.approx(0.375)
-
-
-def test_one_degraded_query_is_tolerated_two_are_not() -> None:
-    rows = [("Q1", "a", 10, 1, 0, 0), ("Q1b", "a", 10, 1, 0, 0), ("Q4", "a", 10, 1, 0, 0),
-            ("Q3", "u", 10, 12, 0, 0)]
-    assert compare(*_pair(rows))["decision"] == "GO"
-    rows.append(("Q6", "a", 10, 13, 0, 0))
-    r = compare(*_pair(rows))
+def test_unused_index_is_no_go_naming_its_write_cost() -> None:
+    pre, post = _go_pair()
+    unused = index("m_unused", "messages", "senderId", "type")
+    post["indexes"].append(unused)
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2},
+                candidate=["m_new", "m_unused"], builds={"m_unused": 12.5})
     assert r["decision"] == "NO-GO"
-    assert any("2 queries degraded (Q3, Q6)" in x for x in r["reasons"])
+    (fail,) = [x for x in r["reasons"] if x.startswith("FAIL")]
+    assert "m_unused: unused" in fail
+    assert "built in 12.5 s" in fail
+    assert "Q2/write_heavy" in fail
+    assert "0.01 MB" in fail
 
 
-def test_two_degraded_sets_of_one_query_count_once() -> None:
-    rows = [("Q1", "a", 10, 1, 0, 0), ("Q1b", "a", 10, 1, 0, 0), ("Q4", "a", 10, 1, 0, 0),
-            ("Q3", "u", 10, 12, 0, 0), ("Q3", "v", 10, 12, 0, 0)]
-    r = compare(*_pair(rows))
-    assert r["counts"]["degraded"] == 2
-    assert r["decision"] == "GO"
-
-
-def test_no_go_when_too_few_sorts_eliminated() -> None:
-    rows = [("Q1", "a", 10, 1, 1, 1), ("Q1", "b", 10, 1, 1, 1), ("Q3", "u", 10, 1, 1, 0)]
-    r = compare(*_pair(rows))
+def test_a_degraded_write_is_no_go() -> None:
+    pre, post = _go_pair()
+    post["results"][2] = result("Q2", "write_heavy", 0.6, kind="write")
+    r = compare(pre, post, weights={"Q1": 0.9, "Q3": 0.05, "Q2": 0.05}, candidate=["m_new"])
+    assert r["criteria"][0]["passed"] is True  # the weighted gain alone would pass
     assert r["decision"] == "NO-GO"
-    assert r["sorts"]["share"] == pytest.approx(1 / 3, abs=1e-3)
+    assert any(x.startswith("FAIL") and "Q2/write_heavy +100.0%" in x for x in r["reasons"])
 
 
-def test_noise_only_change_is_not_credited() -> None:
-    pre = doc("pre", [result("Q1", "a", 10.0, 14.0, iqr=3.0)])
-    post = doc("post", [result("Q1", "a", 8.0, 8.1, iqr=0.1)])
-    r = compare(pre, post)
-    assert r["cases"][0]["class"] == "unchanged"
+def test_buffers_must_not_contradict_the_clock() -> None:
+    pre, post = _go_pair()
+    post["results"][0] = result("Q1", "a", 1.0, indexes=("m_new",), hit=100)
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert r["decision"] == "NO-GO"
+    assert [c["name"] for c in r["criteria"] if not c["passed"]] == ["weighted_buffers"]
+
+
+def test_post_must_hold_exactly_pre_plus_the_candidate() -> None:
+    pre, post = _go_pair()
+    post["indexes"].append(index("left_by_kept_run", "messages", "type"))
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert r["decision"] == "NO-GO"
+    like = [c for c in r["criteria"] if c["name"] == "like_for_like"][0]
+    assert not like["passed"]
+    assert "extra: left_by_kept_run" in like["text"]
+    ok = compare(*_go_pair(), weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert ok["decision"] == "GO"
+
+
+def test_cache_parity_is_checked() -> None:
+    pre, post = _go_pair()
+    # Q3 keeps its plan but read half its blocks from outside shared buffers before: colder
+    pre["results"][1] = result("Q3", "u", 1.0, indexes=("u_idx",), hit=5, read=5)
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert r["decision"] == "NO-GO"
+    assert any("cache parity" in x for x in r["reasons"] if x.startswith("FAIL"))
+    # a changed plan reading other blocks is not a cache difference
+    pre, post = _go_pair()
+    pre["results"][0] = result("Q1", "a", 4.0, sorts=1, indexes=("old",), hit=5, read=5)
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
+    assert r["decision"] == "GO", r["reasons"]
 
 
 def test_different_parameter_values_are_not_like_for_like() -> None:
-    pre = doc("pre", [result("Q1", "a", 10, sorts=1)], param_values={"a": "c1"})
-    post = doc("post", [result("Q1", "a", 1)], param_values={"a": "c2"})
-    r = compare(pre, post)
+    pre, post = _go_pair()
+    post["param_sets"][0]["values"] = {"conversation_id": "other"}
+    r = compare(pre, post, weights={"Q1": 0.5, "Q3": 0.3, "Q2": 0.2}, candidate=["m_new"])
     assert r["decision"] == "NO-GO"
-    assert any("different parameters" in x for x in r["reasons"])
-    assert any("different values" in w for w in r["warnings"])
 
 
-def test_missing_cases_are_warned_and_disjoint_baselines_refused() -> None:
-    pre = doc("pre", [result("Q1", "a", 10), result("Q3", "u", 10)])
-    post = doc("post", [result("Q1", "a", 1)])
-    assert any("Q3/u" in w for w in compare(pre, post)["warnings"])
-    with pytest.raises(InputError, match="nothing|no query"):
-        compare(doc("pre", [result("Q1", "a", 1)]), doc("post", [result("Q9", "z", 1)]))
+def test_no_common_case_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="no query"):
+        compare(doc("pre", [result("Q1", "a", 1.0)]), doc("post", [result("Q3", "b", 1.0)]),
+                weights=W)
 
 
-def test_redundant_index_is_reported_and_not_credited() -> None:
-    old = index("m_conv_created", "messages", "conversationId", "createdAt")
-    new = index("m_conv_created_desc", "messages", "conversationId", "createdAt DESC")
-    pre = doc("pre", [result("Q1", "a", 10, indexes=("m_conv_created",))], [old])
-    post = doc("post", [result("Q1", "a", 2, indexes=("m_conv_created_desc",))], [old, new])
-    r = compare(pre, post)
-    (f,) = r["new_indexes"]
-    assert f["verdict"] == "redundant"
-    assert f["existing"] == "m_conv_created"
-    assert f["credited"] is False
-    assert r["cases"][0]["class"] == "improved"
-    assert any("REDUNDANT" in x and "not credited" in x for x in r["reasons"])
-    assert any(h.startswith("Drop m_conv_created_desc") for h in r["hints"])
+# -- hints match the plans ------------------------------------------------------------------
 
 
-def test_useful_new_index_is_credited() -> None:
-    new = index("cu_user_active", "conversation_users", "userId", "isActive")
-    pre = doc("pre", [result("Q3", "u", 10, sorts=1)], [])
-    post = doc("post", [result("Q3", "u", 2, indexes=("cu_user_active",))], [new])
-    (f,) = compare(pre, post)["new_indexes"]
-    assert (f["verdict"], f["credited"], f["used_by"]) == ("new", True, ["Q3/u"])
+def test_hints_do_not_blame_the_planner_for_an_unchanged_plan() -> None:
+    pre = doc("pre", [result("Q1", "a", 1.0, indexes=("i",))])
+    post = doc("post", [result("Q1", "a", 2.0, indexes=("i",))])
+    text = " ".join(compare(pre, post, weights=W)["hints"])
+    assert "drew the planner away" not in text
+    assert "plan is the same" in text
+    post2 = doc("post", [result("Q1", "a", 2.0, sorts=1)])
+    text2 = " ".join(compare(pre, post2, weights=W)["hints"])
+    assert "drew the planner away" in text2
+    assert "introduced a sort" in text2
+    assert "still sorts" not in text2
 
 
-def test_plan_diff_kept_in_text_and_json() -> None:
-    pre = doc("pre", [result("Q1", "a", 10, sorts=1)])
-    post = doc("post", [result("Q1", "a", 1, indexes=("i",))])
-    case = compare(pre, post)["cases"][0]
-    assert case["plan"]["changed"] is True
-    assert any(line.startswith("-  ->  Sort") for line in case["plan"]["diff"])
-    assert case["plan"]["pre_tree"]["children"][0]["node"] == "Sort"
+def test_report_is_json_ready() -> None:
+    pre, post = _go_pair()
+    json.dumps(compare(pre, post, weights=W, candidate=["m_new"]))

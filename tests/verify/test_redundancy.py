@@ -28,6 +28,13 @@ OLD = [index("m_conv_created", "messages", "conversationId", "createdAt"),
     (index("n", "messages", "conversationId", "createdAt", unique=True), "new", None),
     (index("n", "users", "conversationId", "createdAt"), "new", None),
     (index("n", "messages", "senderId", "createdAt"), "supersedes", "m_sender"),
+    # mixed directions: with the first column fixed, (b DESC, c) is neither (b, c) forward
+    # nor (b DESC, c DESC) backward; but (a, b) is served by either of these read backward,
+    # so the old one becomes redundant ("supersedes")
+    (index("n", "messages", "conversationId", "createdAt DESC", "id"), "supersedes",
+     "m_conv_created"),
+    (index("n", "messages", "conversationId", "createdAt DESC", "id DESC"), "supersedes",
+     "m_conv_created"),
 ])
 def test_judge(new: dict, verdict: str, existing: str | None) -> None:
     j = judge(new, OLD)
@@ -48,3 +55,18 @@ def test_partial_and_invalid_indexes_do_not_count() -> None:
 def test_only_new_names_are_judged() -> None:
     post = [*OLD, index("n", "conversations", "updatedAt DESC")]
     assert [j["index"] for j in new_indexes(OLD, post)] == ["n"]
+
+
+def test_mixed_direction_is_not_redundant_with_same_columns() -> None:
+    old = [index("abc", "t", "a", "b", "c")]
+    assert judge(index("n", "t", "a", "b DESC", "c"), old)["verdict"] == "new"
+    assert judge(index("n", "t", "a DESC", "b DESC", "c DESC"), old)["verdict"] == "redundant"
+    assert judge(index("n", "t", "a", "b"), old)["verdict"] == "redundant"
+    # the converse: (a, b, c) does not make a new (a, b DESC, c) redundant, nor (a, c, b)
+    assert judge(index("n", "t", "a", "c", "b"), old)["verdict"] == "new"
+
+
+def test_leading_direction_alone_differs_is_redundant_with_caveat() -> None:
+    j = judge(index("n", "t", "a DESC", "b"), [index("ab", "t", "a", "b")])
+    assert j["verdict"] == "redundant"
+    assert "fixed by equality" in j["why"]

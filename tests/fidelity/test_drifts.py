@@ -1,0 +1,225 @@
+"""The gate fails on every distribution family: one realistic drift planted per row of the
+table on a generated `ci` dataset, each NO-GO at the default tolerance with its metric named;
+correct datasets from several seeds are GO."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from synthgen.bands import Band, load_band
+from synthgen.fidelity import validate_dataset
+from synthgen.generate.timeline import Timeline
+from synthgen.spec import load_spec
+from tests.fidelity.mutate import read, rewrite
+
+pytestmark = pytest.mark.slow  # reads (and rewrites copies of) the generated ci dataset
+
+
+def _set(t: pa.Table, column: str, values: Any) -> pa.Table:
+    idx = t.schema.get_field_index(column)
+    typ = t.schema.field(idx).type
+    arr = (pc.cast(values, typ) if isinstance(values, pa.Array | pa.ChunkedArray)
+           else pa.array(values, typ))
+    return t.set_column(idx, t.schema.field(idx), arr)
+
+
+def _ms(t: pa.Table, column: str) -> np.ndarray:
+    return np.asarray(pc.cast(t.column(column), pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def _heavy_ids(root: Path) -> list[str]:
+    floor = load_spec(overrides=load_band("ci").spec_overrides).messages.heavy_rooms.min_messages
+    counts = read(root, "messages").group_by("conversationId").aggregate([("id", "count")])
+    return [c for c, n in zip(counts.column("conversationId").to_pylist(),
+                              counts.column("id_count").to_pylist(), strict=True) if n >= floor]
+
+
+def rewarp(**changes: Any) -> Callable[[Path], None]:
+    """Move every message through the spec's calendar and back through a changed one: order
+    (and so every per-conversation sequence) holds, the hour-of-week profile changes."""
+    def fn(root: Path) -> None:
+        band: Band = load_band("ci")
+        spec = load_spec().time
+        old = Timeline(spec, band.window_start, band.window_days)
+        new = Timeline(dataclasses.replace(spec, **changes), band.window_start,
+                       band.window_days)
+
+        def move(t: pa.Table) -> pa.Table:
+            ms = _ms(t, "createdAt") - old.start_ms
+            out = old.start_ms + np.floor(new.to_ms(old.to_u(ms.astype(np.float64))))
+            return _set(t, "createdAt", out.astype("datetime64[ms]"))
+        rewrite(root, "messages", move)
+    return fn
+
+
+def poisson_arrivals(root: Path) -> None:
+    """Inside each conversation, exponential gaps over the same first..last span (cv = 1)."""
+    r = np.random.default_rng(1)
+
+    def fn(t: pa.Table) -> pa.Table:
+        t = t.sort_by([("conversationId", "ascending"), ("createdAt", "ascending")])
+        conv = np.asarray(t.column("conversationId").to_pylist(), dtype=object)
+        ms = _ms(t, "createdAt")
+        start = np.r_[True, conv[1:] != conv[:-1]]
+        gid = np.cumsum(start) - 1
+        gaps = np.where(start, 0.0, r.exponential(1.0, len(ms)))
+        cum = np.cumsum(gaps)
+        cum -= cum[np.flatnonzero(start)][gid]
+        span = np.maximum.reduceat(cum, np.flatnonzero(start))[gid]
+        first = ms[np.flatnonzero(start)][gid]
+        last = np.maximum.reduceat(ms, np.flatnonzero(start))[gid]
+        frac = np.divide(cum, span, out=np.zeros_like(cum), where=span > 0)
+        return _set(t, "createdAt", (first + frac * (last - first)).astype("datetime64[ms]"))
+    rewrite(root, "messages", fn)
+
+
+def longer_content(root: Path) -> None:
+    def fn(t: pa.Table) -> pa.Table:
+        return _set(t, "content", [None if c is None else c + "x" * (len(c) // 4)
+                                   for c in t.column("content").to_pylist()])
+    rewrite(root, "messages", fn)
+
+
+def more_media(root: Path) -> None:
+    """Media share 0.15 -> 0.1875: TEXT messages become IMAGE, spread over every file."""
+    def fn(t: pa.Table) -> pa.Table:
+        is_text = np.asarray(pc.equal(t.column("type"), "TEXT"))
+        flip = is_text & (np.random.default_rng(2).random(t.num_rows) < 0.0375 / 0.85)
+        return _set(t, "type", pc.if_else(pa.array(flip), "IMAGE", t.column("type")))
+    rewrite(root, "messages", fn)
+
+
+def drop_conversations(keep_floor: bool) -> Callable[[Path], None]:
+    """All heavy rooms' messages removed, or one heavy room cut to one below the floor."""
+    def fn(root: Path) -> None:
+        heavy = _heavy_ids(root)
+        floor = load_spec(overrides=load_band("ci").spec_overrides).messages.heavy_rooms
+        victims = heavy[:1] if keep_floor else heavy
+
+        def cut(t: pa.Table) -> pa.Table:
+            hit = pc.is_in(t.column("conversationId"), pa.array(victims))
+            if not keep_floor:
+                return t.filter(pc.invert(hit))
+            rank = np.cumsum(np.asarray(hit)) * np.asarray(hit)
+            return t.filter(pa.array(~np.asarray(hit) | (rank < floor.min_messages)))
+        rewrite(root, "messages", cut)
+    return fn
+
+
+def double_body(root: Path) -> None:
+    """Every message of a non-heavy conversation twice (the copy 1 ms later, a new id)."""
+    heavy = pa.array(_heavy_ids(root))
+
+    def fn(t: pa.Table) -> pa.Table:
+        body = t.filter(pc.invert(pc.is_in(t.column("conversationId"), heavy)))
+        ids = pc.binary_join_element_wise(body.column("id"), "d", "")
+        copy = _set(_set(body, "id", ids), "idempotencyKey",
+                    pc.binary_join_element_wise(body.column("idempotencyKey"), "d", ""))
+        copy = _set(copy, "createdAt", (_ms(body, "createdAt") + 1).astype("datetime64[ms]"))
+        return pa.concat_tables([t, copy]).sort_by([("conversationId", "ascending"),
+                                                    ("createdAt", "ascending")])
+    rewrite(root, "messages", fn)
+
+
+def fewer_reads(root: Path) -> None:
+    rewrite(root, "message_reads", lambda t: t.filter(pa.array(np.arange(t.num_rows) % 5 != 0)))
+
+
+def slower_reads(root: Path) -> None:
+    msgs = read(root, "messages")
+    created = dict(zip(msgs.column("id").to_pylist(), _ms(msgs, "createdAt"), strict=True))
+
+    def fn(t: pa.Table) -> pa.Table:
+        base = np.array([created[m] for m in t.column("messageId").to_pylist()])
+        late = base + 3 * (_ms(t, "readAt") - base)
+        return _set(t, "readAt", late.astype("datetime64[ms]"))
+    rewrite(root, "message_reads", fn)
+
+
+def bigger_attachments(root: Path) -> None:
+    rewrite(root, "attachments", lambda t: _set(t, "size", pc.multiply(t.column("size"), 2)))
+
+
+def more_groups(root: Path) -> None:
+    """A third member joins 15% of the direct conversations."""
+    def fn(t: pa.Table) -> pa.Table:
+        size = t.group_by("conversationId").aggregate([("userId", "count")])
+        direct = [c for c, n in zip(size.column("conversationId").to_pylist(),
+                                    size.column("userId_count").to_pylist(), strict=True)
+                  if n == 2]
+        picked = pa.array(direct[: int(0.15 * len(direct))])
+        rows = t.filter(pc.is_in(t.column("conversationId"), picked))
+        first = rows.group_by("conversationId").aggregate([("id", "min")])
+        extra = rows.filter(pc.is_in(rows.column("id"), first.column("id_min")))
+        users = sorted(set(t.column("userId").to_pylist()))
+        members: dict[str, set[str]] = {}
+        for c, u in zip(rows.column("conversationId").to_pylist(),
+                        rows.column("userId").to_pylist(), strict=True):
+            members.setdefault(c, set()).add(u)
+        new_users = [next(u for u in users if u not in members[c])
+                     for c in extra.column("conversationId").to_pylist()]
+        extra = _set(_set(extra, "userId", new_users), "id",
+                     pc.binary_join_element_wise(extra.column("id"), "g", ""))
+        return pa.concat_tables([t, extra])
+    rewrite(root, "conversation_users", fn)
+
+
+@dataclass(frozen=True)
+class Drift:
+    plant: Callable[[Path], None]
+    metric: str
+
+
+DRIFTS: dict[str, Drift] = {
+    "inter-arrival Poisson (no bursts)": Drift(poisson_arrivals, "burstiness.interarrival_cv"),
+    "flat week": Drift(rewarp(weekday_to_weekend=1.0), "time.weekday_to_weekend"),
+    "day shifted by 6 hours": Drift(rewarp(peak_hours_utc=((15, 18), (0, 3))),
+                                    "time.hour_of_week_tv"),
+    "content length +25%": Drift(longer_content, "content_length.median"),
+    "media share +25%": Drift(more_media, "media.ratio"),
+    "heavy rooms missing": Drift(drop_conversations(keep_floor=False), "heavy_rooms.count"),
+    "heavy-room floor violated": Drift(drop_conversations(keep_floor=True),
+                                       "heavy_rooms.count"),
+    "messages-per-conversation body doubled": Drift(double_body,
+                                                    "messages_per_conversation.p50"),
+    "read rate -20%": Drift(fewer_reads, "reads.read_rate"),
+    "read latency x3": Drift(slower_reads, "read_latency.immediate_share"),
+    "attachment sizes x2": Drift(bigger_attachments, "attachment_size_kb.image_median"),
+    "conversation size mix changed": Drift(more_groups, "conversation_size.direct_share"),
+}
+
+
+def outside(doc: dict[str, Any]) -> set[str]:
+    return {c["name"] for c in doc["checks"]
+            if c["kind"] == "distribution" and c["severity"] == "critical"}
+
+
+@pytest.mark.parametrize("name", list(DRIFTS))
+def test_planted_drift_is_no_go_by_name(name: str, ci_dataset: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(ci_dataset, tmp_path / "ci"))
+    DRIFTS[name].plant(copy)
+    doc = validate_dataset(copy, out=tmp_path / "f.json")
+    assert doc["decision"] == "NO-GO"
+    assert DRIFTS[name].metric in outside(doc), sorted(outside(doc))
+    assert f"outside its band: {DRIFTS[name].metric}" in doc["reasons"]
+
+
+@pytest.mark.parametrize("seed", ["drift-seed-1", "drift-seed-2", "drift-seed-3"])
+def test_correct_datasets_from_several_seeds_are_go(seed: str, tmp_path: Path) -> None:
+    from synthgen.generate import generate_dataset
+
+    generate_dataset(tmp_path / "ci", "ci", seed, workers=1)
+    doc = validate_dataset(tmp_path / "ci", out=tmp_path / "f.json")
+    assert doc["decision"] == "GO", doc["reasons"]
+    assert outside(doc) == set()
+
