@@ -115,8 +115,10 @@ def load(
 ) -> None:
     """Load a dataset into PostgreSQL over ADBC bulk ingest (binary COPY)."""
     from synthgen.load import load_dataset
+    from synthgen.pg.guards import refuse_production
     from synthgen.pg.target import resolve
 
+    refuse_production()  # before resolve() may start the embedded server
     result = load_dataset(dataset, resolve(dsn), schema, resume=resume, order=order, jobs=jobs,
                           force=force, existing=existing, progress=True,
                           slice_rows=slice_rows)
@@ -135,8 +137,10 @@ def teardown(
 ) -> None:
     """Drop what synthgen created in the target schema (and only that)."""
     from synthgen.load.teardown import plan_teardown, run_teardown
+    from synthgen.pg.guards import refuse_production
     from synthgen.pg.target import resolve
 
+    refuse_production()  # before resolve() may start the embedded server
     plan = plan_teardown(resolve(dsn), schema)
     for line in plan.describe():
         print(line)
