@@ -230,3 +230,88 @@ def large_group_share_below(lg: LargeGroup, members: int) -> float:
     ks = np.arange(lg.min_members, lg.max_members + 1, dtype=float)
     w = ks ** -lg.power_law_alpha
     return float(w[ks < members].sum() / w.sum())
+
+
+MESSAGE_TYPE_OF_KIND: dict[str, str] = {"image": "IMAGE", "video": "VIDEO", "document": "FILE",
+                                        "audio": "AUDIO"}
+"""The MessageType of a media message whose first attachment is of this kind."""
+
+
+def message_type_shares(spec: Spec) -> dict[str, float]:
+    """Expected share of each MessageType: TEXT without attachment, else its first attachment's
+    kind (drawn from ``media.type_mix``); the other enum values have share 0.
+
+    >>> {t: round(s, 4) for t, s in message_type_shares(Spec()).items()}
+    {'TEXT': 0.85, 'IMAGE': 0.0975, 'VIDEO': 0.0225, 'FILE': 0.018, 'AUDIO': 0.012}
+    """
+    media = media_ratio(spec)
+    return {"TEXT": 1 - media, **{MESSAGE_TYPE_OF_KIND[k]: media * type_share(spec.media, k)
+                                  for k in ATTACHMENT_KINDS}}
+
+
+def attachment_type_shares(spec: Spec) -> dict[str, float]:
+    """Expected share of each AttachmentType among attachments (``media.type_mix``).
+
+    >>> attachment_type_shares(Spec())["DOCUMENT"]
+    0.12
+    """
+    return {attachment_type(k): type_share(spec.media, k) for k in ATTACHMENT_KINDS}
+
+
+def attachments_per_message_mean(spec: Spec) -> float:
+    """Expected attachments per message: one, or uniform on 2..several_max.
+
+    >>> round(attachments_per_message_mean(Spec()), 6)
+    0.21
+    """
+    apm = spec.media.attachments_per_message
+    return apm.one + apm.several * (2 + apm.several_max) / 2
+
+
+def lognormal_rounded_cdf(d: LogNormalClipped, k: int) -> float:
+    """P(L <= k) for the integer L = clip(rint(exp(N(mu, sigma))), min, max): the generator's
+    content length (rint moves (k - 0.5, k + 0.5) onto k; the clips hold point masses).
+
+    >>> d = LogNormalClipped(0.0, 1.0, 1, 5)
+    >>> [round(lognormal_rounded_cdf(d, k), 4) for k in (0, 1, 5)]
+    [0.0, 0.6574, 1.0]
+    """
+    if k < d.min:
+        return 0.0
+    if k >= d.max:
+        return 1.0
+    return normal_cdf((math.log(k + 0.5) - d.mu) / d.sigma)
+
+
+def content_share(spec: Spec) -> float:
+    """Expected share of messages with content: not deleted, and text or a captioned media.
+
+    >>> round(content_share(Spec()), 4)
+    0.8861
+    """
+    media = media_ratio(spec)
+    return (1 - spec.messages.deleted_share) * (1 - media + media * spec.content.caption_share)
+
+
+
+def latency_cdf_in_window(lat: Latency, seconds: list[float], window_s: float,
+                          points: int = 4096) -> list[float]:
+    """P(read latency < x | the read falls inside the window) at each x of ``seconds``: a read
+    later than the window's end is not recorded, so the observed latencies are the spec's
+    mixture cut at the time R a message has left. R is taken uniform on [0, window_s]
+    (sending time uniform over the window: the calendar's daily and weekly swings average out
+    over whole weeks).
+
+    >>> lat = Latency()
+    >>> latency_cdf_in_window(lat, [30], 1e12)[0] - latency_cdf(lat, 30) < 1e-3
+    True
+    >>> latency_cdf_in_window(lat, [30], 86_400)[0] > latency_cdf(lat, 30)
+    True
+    """
+    import numpy as np
+
+    r = np.linspace(0.0, window_s, points + 1)[1:]
+    f = np.array([latency_cdf(lat, float(x)) for x in r])
+    kept = float(f.mean())
+    return [float(np.minimum(f, latency_cdf(lat, x)).mean()) / kept if kept > 0 else 0.0
+            for x in seconds]

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from synthgen.cli import options as opt
 from synthgen.cli.guard import guarded
 from synthgen.errors import GateFailed
+
+if TYPE_CHECKING:
+    from synthgen.fidelity.progress import ProgressCallback
 
 
 def against_targets(path: Path) -> dict[str, float]:
@@ -19,6 +25,31 @@ def against_targets(path: Path) -> dict[str, float]:
     from synthgen.calibrate.reader import load_metrics
 
     return fidelity_targets(load_metrics(path))
+
+
+@contextmanager
+def live_progress() -> Iterator[ProgressCallback | None]:
+    """On a terminal, one live bar on stderr (running group, groups done / total, elapsed,
+    row-weighted ETA) that vanishes when done; elsewhere (CI logs, pipes) nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from synthgen.fidelity.progress import GROUPS, ValidateProgress
+
+    with Progress(TextColumn("validate: {task.description:<14}"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f} groups"),
+                  TimeElapsedColumn(), TextColumn("{task.fields[eta]}"),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=len(GROUPS), eta="")
+
+        def show(p: ValidateProgress) -> None:
+            eta = f"ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
+            bar.update(task, description=p.group, completed=p.done, total=p.total, eta=eta)
+
+        yield show
 
 
 @guarded
@@ -45,8 +76,10 @@ def validate(
 
     parse_tolerance(tolerance)  # a bad option is exit 2 before any work
     override = against_targets(against) if against is not None else None
-    doc: dict[str, Any] = validate_dataset(dataset, spec_path=spec, tolerance=tolerance,
-                                           targets_override=override, out=out)
+    with live_progress() as progress:
+        doc: dict[str, Any] = validate_dataset(dataset, spec_path=spec, tolerance=tolerance,
+                                               targets_override=override, out=out,
+                                               progress=progress)
     if as_json:
         typer.echo(json.dumps(doc, indent=1))
     else:

@@ -28,6 +28,7 @@ from synthgen.fidelity.tolerance import (
 
 if TYPE_CHECKING:
     from synthgen.bands import Band
+    from synthgen.fidelity.progress import ProgressCallback
     from synthgen.spec_model import Spec
 
 __all__ = ["FIDELITY_FILE", "distribution_checks", "validate_dataset"]
@@ -80,8 +81,12 @@ DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
 def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
                      tolerance: str | float = "normal",
                      targets_override: dict[str, float] | None = None,
-                     out: Path | str | None = None) -> dict[str, Any]:
+                     out: Path | str | None = None,
+                     progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Check a dataset and write its fidelity report; returns the report (``decision`` inside).
+
+    ``progress`` is called as each check group starts and once when all are done
+    (``synthgen.fidelity.progress``: group, groups done / total, elapsed, row-weighted ETA).
 
     Raises DatasetError (exit 2) for a missing or incomplete dataset, SpecError for a bad
     spec; a NO-GO is a result, not an exception.
@@ -90,10 +95,25 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
 
     from synthgen.errors import DatasetError, EnvironmentProblem
     from synthgen.fidelity import distributions, integrity, pii
-    from synthgen.fidelity.distances import hour_of_week_check
+    from synthgen.fidelity.distances import (
+        attachment_type_check,
+        content_length_check,
+        hour_of_week_check,
+        message_type_check,
+        read_latency_check,
+    )
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
     from synthgen.fidelity.prepare import prepare
+    from synthgen.fidelity.progress import (
+        DISTRIBUTIONS,
+        FILES,
+        INTEGRITY,
+        PII,
+        PREPARE,
+        Tracker,
+        group_weights,
+    )
     from synthgen.fidelity.report import FORMAT, write_report
     from synthgen.fidelity.targets import (
         band_feasibility,
@@ -112,21 +132,38 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     fano = parse_calendar_fano(raw, str(root / FEASIBILITY))
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
+    track = Tracker(group_weights(inputs.manifest), progress)
+    track.start(FILES)
     file_results, usable = file_checks(inputs)
     try:
         con = connect(inputs, usable)
         try:
+            track.start(PREPARE)
             prepared = prepare(con)
+            track.start(INTEGRITY)
             integrity_results, passes = integrity.run_integrity(
                 con, prepared, distributions.PASS_AGGREGATES)
             plots: dict[str, Any] = {}
+            track.start(DISTRIBUTIONS)
             measured = distributions.measure(con, inputs, prepared, passes, plots)
             checks = distribution_checks(targets, measured, tol, inputs.spec, inputs.band, fano)
             if "hour_of_week" in plots:
                 checks.append(hour_of_week_check(plots["hour_of_week"]["counts"], inputs.spec,
                                                  inputs.band, tol.scale, fano))
+            if prepared:
+                checks.append(message_type_check(con, inputs.spec, inputs.band, tol.scale))
+                checks.append(content_length_check(con, inputs.spec, inputs.band,
+                                                     tol.scale))
+            if plots.get("read_latency"):
+                checks.append(read_latency_check(plots["read_latency"], inputs.spec,
+                                                 inputs.band, tol.scale))
+            if "attachment_types" in plots:
+                checks.append(attachment_type_check(plots["attachment_types"], inputs.spec,
+                                                    inputs.band, tol.scale))
             checks += file_results
+            track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)
+            track.finish()
         finally:
             con.close()
     except duckdb.Error as e:

@@ -169,8 +169,13 @@ def _fidelity(rec: RunRecord, doc: dict[str, Any]) -> Gate:
 
 def validate(rec: RunRecord) -> Gate:
     from synthgen.fidelity import validate_dataset
+    from synthgen.fidelity.progress import ValidateProgress, describe
 
-    return _fidelity(rec, validate_dataset(rec.out, tolerance=rec.opts.tolerance))
+    def show(p: ValidateProgress) -> None:
+        rec.events.progress(describe(p))
+
+    return _fidelity(rec, validate_dataset(rec.out, tolerance=rec.opts.tolerance,
+                                           progress=show))
 
 
 def reuse_validation(rec: RunRecord) -> Gate:

@@ -14,6 +14,11 @@ from html import escape
 SPEC, ACHIEVED, PRE, POST = "#9aa5b1", "#2f6fb0", "#9aa5b1", "#2e8b57"
 _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 _M = {"left": 56, "right": 16, "top": 28, "bottom": 42}
+CONTENT_WIDTH_PX = 1148
+"""The report page's content width (report/html.py: body max-width 1180 px less 2 x 16 px
+padding). A chart spanning the page uses it as its viewBox width, so it renders at scale 1
+and its 11 px text matches the grid plots' (its old 620-wide viewBox stretched to 1148 px drew
+its labels 1.85 times as large)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +222,7 @@ def heatmap(grid: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence
 
 
 def hbars(labels: Sequence[str], series: Sequence[Series], *, title: str, x_label: str,
-          width: int = 620, row: int = 22) -> str:
+          width: int = CONTENT_WIDTH_PX, row: int = 22) -> str:
     """Horizontal grouped bars on a logarithmic axis (timings spanning decades)."""
     left, x1 = 130, width - 16
     y0 = _M["top"] + 10

@@ -174,10 +174,37 @@ def more_groups(root: Path) -> None:
     rewrite(root, "conversation_users", fn)
 
 
+def wider_content(root: Path) -> None:
+    """Content length sigma x1.5 around the same median: only the shape changes."""
+    cl = load_spec(overrides=load_band("ci").spec_overrides).content.length
+
+    def stretch(c: str) -> str:
+        n = int(np.clip(np.rint(np.exp(cl.mu + 1.5 * (np.log(len(c)) - cl.mu))), cl.min, cl.max))
+        return c[:n] if n <= len(c) else c + "x" * (n - len(c))
+
+    def fn(t: pa.Table) -> pa.Table:
+        return _set(t, "content", [c if not c else stretch(c)
+                                   for c in t.column("content").to_pylist()])
+    rewrite(root, "messages", fn)
+
+
+def retype(table: str, old: str, new: str, share: float) -> Callable[[Path], None]:
+    """A share of one type's rows relabelled as another (same media share, other mix)."""
+    def plant(root: Path) -> None:
+        def fn(t: pa.Table) -> pa.Table:
+            hit = np.asarray(pc.equal(t.column("type"), old))
+            flip = hit & (np.random.default_rng(3).random(t.num_rows) < share)
+            return _set(t, "type", pc.if_else(pa.array(flip), new, t.column("type")))
+        rewrite(root, table, fn)
+    return plant
+
+
 @dataclass(frozen=True)
 class Drift:
     plant: Callable[[Path], None]
     metric: str
+    also: tuple[str, ...] = ()
+    """Further metrics (whole-distribution distances) the same drift must put outside."""
 
 
 DRIFTS: dict[str, Drift] = {
@@ -185,15 +212,23 @@ DRIFTS: dict[str, Drift] = {
     "flat week": Drift(rewarp(weekday_to_weekend=1.0), "time.weekday_to_weekend"),
     "day shifted by 6 hours": Drift(rewarp(peak_hours_utc=((15, 18), (0, 3))),
                                     "time.hour_of_week_tv"),
-    "content length +25%": Drift(longer_content, "content_length.median"),
-    "media share +25%": Drift(more_media, "media.ratio"),
+    "content length +25%": Drift(longer_content, "content_length.median",
+                                 ("distance.content_length_ks",)),
+    "content length sigma x1.5, same median": Drift(wider_content,
+                                                    "distance.content_length_ks"),
+    "media share +25%": Drift(more_media, "media.ratio", ("distance.message_type_tv",)),
+    "half the image messages relabelled FILE": Drift(retype("messages", "IMAGE", "FILE", 0.5),
+                                                     "distance.message_type_tv"),
+    "15% of image attachments relabelled AUDIO": Drift(
+        retype("attachments", "IMAGE", "AUDIO", 0.15), "distance.attachment_type_tv"),
     "heavy rooms missing": Drift(drop_conversations(keep_floor=False), "heavy_rooms.count"),
     "heavy-room floor violated": Drift(drop_conversations(keep_floor=True),
                                        "heavy_rooms.count"),
     "messages-per-conversation body doubled": Drift(double_body,
                                                     "messages_per_conversation.p50"),
     "read rate -20%": Drift(fewer_reads, "reads.read_rate"),
-    "read latency x3": Drift(slower_reads, "read_latency.immediate_share"),
+    "read latency x3": Drift(slower_reads, "read_latency.immediate_share",
+                             ("distance.read_latency_ks",)),
     "attachment sizes x2": Drift(bigger_attachments, "attachment_size_kb.image_median"),
     "conversation size mix changed": Drift(more_groups, "conversation_size.direct_share"),
 }
@@ -212,6 +247,7 @@ def test_planted_drift_is_no_go_by_name(name: str, ci_dataset: Path, tmp_path: P
     assert doc["decision"] == "NO-GO"
     assert DRIFTS[name].metric in outside(doc), sorted(outside(doc))
     assert f"outside its band: {DRIFTS[name].metric}" in doc["reasons"]
+    assert set(DRIFTS[name].also) <= outside(doc), sorted(outside(doc))
 
 
 @pytest.mark.parametrize("seed", ["drift-seed-1", "drift-seed-2", "drift-seed-3"])
