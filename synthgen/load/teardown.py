@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from synthgen.errors import EnvironmentProblem, TargetRefused
+from synthgen.errors import EnvironmentProblem
 from synthgen.load.ledger import LEDGER_TABLE, get_schema_record
 from synthgen.load.schema_ops import schema_exists
 from synthgen.pg.connect import connect, driver_errors, execute, first_line
-from synthgen.pg.guards import refuse_production
-from synthgen.pg.marker import META_SCHEMA, is_marked
+from synthgen.pg.guards import check_marked, refuse_production
+from synthgen.pg.marker import META_SCHEMA
 from synthgen.pg.sql import check_schema_name, qualified, quote_ident
 from synthgen.pg.target import Target, inspect_target
 from synthgen.schema import ENUMS, TABLES
@@ -54,9 +54,7 @@ def _plan(dsn: str, schema: str) -> TeardownPlan:
         # what synthgen created in it (a container's port mapping must not block cleanup)
         target = inspect_target(conn, dsn, forwarded_ok=True)
         plan = TeardownPlan(dsn, schema, target)
-        if not is_marked(conn):
-            raise TargetRefused(f"database {target.database!r} on {target.dsn_redacted} is not "
-                                "a synthgen target (no marker): synthgen created nothing there")
+        check_marked(conn, "tear down (synthgen created nothing there)")
         record = get_schema_record(conn, schema)
         present = schema_exists(conn, schema)
         conn.rollback()

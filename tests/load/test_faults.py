@@ -199,6 +199,16 @@ def test_unmarked_non_empty_database_is_refused_until_forced(
     assert pg_exec(unmarked_db, "SELECT count(*) FROM _synthgen.marker") == [(1,)]
 
 
+def test_teardown_refuses_an_unmarked_database(unmarked_db: str) -> None:
+    pg_exec(unmarked_db, "CREATE SCHEMA perf_synthetic")
+    pg_exec(unmarked_db, "CREATE TABLE perf_synthetic.users (id int)")
+    result = CliRunner().invoke(app, ["teardown", "--dsn", unmarked_db, "--yes"])
+    assert result.exit_code == 3, result.output
+    assert "not marked as a synthgen target" in result.output
+    assert pg_exec(unmarked_db, "SELECT to_regclass('perf_synthetic.users') IS NOT NULL, "
+                                "to_regclass('public.customers') IS NOT NULL") == [(True, True)]
+
+
 def test_hostile_schema_name_is_rejected_before_any_sql(
         pg_dsn: str, small_dataset: tuple[Path, Manifest]) -> None:
     before = pg_exec(pg_dsn, "SELECT count(*) FROM pg_namespace")
