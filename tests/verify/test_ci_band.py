@@ -5,8 +5,12 @@ Three candidates, each with one exact verdict:
 - redundant only (the app's ``(conversationId, createdAt)`` already serves Q1 backward) →
   NO-GO naming the redundancy;
 - an index no hot query uses → NO-GO with its write cost (size, the Q2 insert's change);
-- a schema variant missing the app's ``(conversationId, createdAt)`` index, and a candidate
-  restoring it → GO.
+- a schema variant missing the app's indexes by user on ``message_reads`` (Q4's anti join)
+  and on ``conversation_users`` (Q3's list), and a candidate restoring one of each → GO.
+  No measured write touches those tables (Q2 inserts into ``messages``, Q5 into
+  ``message_receipts``), so the restored indexes have no write cost to weigh and the verdict
+  does not hang on timing noise; restoring an index on ``messages`` would add to the Q2
+  insert path and make the verdict a coin toss under ``no_degradation``.
 """
 
 from __future__ import annotations
@@ -93,23 +97,31 @@ def test_restoring_a_missing_app_index_is_go(pg_dsn: str, fresh_schema: str, ci_
     from synthgen.load import load_dataset
 
     load_dataset(ci_dataset, pg_dsn, fresh_schema)
-    # the variant: the app's (conversationId, createdAt) index and the (conversationId, id)
-    # unique key (the other path by conversation) are missing
+    # the variant: the indexes leading with userId on message_reads and conversation_users
+    # are missing (keys and plain indexes), and message_reads' messageId index too, so Q4's
+    # anti join and Q3's list must scan those tables for the user's rows
     conn = connect(pg_dsn, autocommit=True)
     try:
-        execute(conn, f'DROP INDEX "{fresh_schema}"."messages_conversationId_createdAt_idx"')
-        execute(conn, f'ALTER TABLE "{fresh_schema}"."messages" DROP CONSTRAINT '
-                      '"messages_conversationId_id_key"')
+        for table, key in (("message_reads", "message_reads_userId_messageId_key"),
+                           ("conversation_users", "conversation_users_userId_conversationId_key")):
+            execute(conn, f'ALTER TABLE "{fresh_schema}"."{table}" DROP CONSTRAINT "{key}"')
+        for name in ("message_reads_messageId_idx", "message_reads_userId_idx",
+                     "conversation_users_userId_conversationId_idx",
+                     "conversation_users_userId_isActive_idx"):
+            execute(conn, f'DROP INDEX "{fresh_schema}"."{name}"')
     finally:
         conn.close()
     pre = baseline(pg_dsn, fresh_schema, "pre", runs=RUNS, warmup=1)
-    fix, _ = _files(tmp_path, "restore",
-                    'CREATE INDEX CONCURRENTLY "messages_conversationId_createdAt_idx" ON '
-                    '{schema}."messages" ("conversationId", "createdAt");',
-                    "messages_conversationId_createdAt_idx")
+    fix = tmp_path / "restore.sql"
+    fix.write_text('CREATE UNIQUE INDEX CONCURRENTLY "message_reads_userId_messageId_key" ON '
+                   '{schema}."message_reads" ("userId", "messageId");\n'
+                   'CREATE INDEX CONCURRENTLY "conversation_users_userId_isActive_idx" ON '
+                   '{schema}."conversation_users" ("userId", "isActive");\n')
     r = _gate(pg_dsn, fresh_schema, pre, fix)
     assert r["decision"] == "GO", r["reasons"]
-    (idx,) = r["new_indexes"]
-    assert idx["credited"]
-    assert any(c.startswith("Q1/") for c in idx["improved_cases"])
+    improved = {i["index"]: i["improved_cases"] for i in r["new_indexes"] if i["credited"]}
+    assert set(improved) == {"message_reads_userId_messageId_key",
+                             "conversation_users_userId_isActive_idx"}
+    assert any(c.startswith("Q4/") for c in improved["message_reads_userId_messageId_key"])
+    assert any(c.startswith("Q3/") for c in improved["conversation_users_userId_isActive_idx"])
     assert r["aggregate"]["time"]["ratio"] < 0.7

@@ -256,3 +256,91 @@ def test_hints_do_not_blame_the_planner_for_an_unchanged_plan() -> None:
 def test_report_is_json_ready() -> None:
     pre, post = _go_pair()
     json.dumps(compare(pre, post, weights=W, candidate=["m_new"]))
+
+
+# -- machine drift: removed through the control cases -----------------------------------------
+
+
+def _drifted(drift: float, write_cost: float = 1.0, controls: int = 6, control_hit: int = 10,
+             write_drift: float | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A GO pair (Q1 4x faster through m_new on messages) measured on a machine ``drift``
+    times slower post than pre during the reads (``write_drift`` during the writes, which are
+    measured in a phase of their own); ``write_cost`` is m_new's true cost on the Q2 insert.
+    Q3 (the user's list) and Q5 (receipts: no new index there) are the controls."""
+    wd = drift if write_drift is None else write_drift
+    users = [f"u{i}" for i in range(controls)]
+    rooms = ("write_heavy", "write_typical")
+    pre = doc("pre", [result("Q1", "a", 4.0, sorts=1, indexes=("old",)),
+                      *[result("Q3", u, 1.0 + i / 10, indexes=("u_idx",))
+                        for i, u in enumerate(users)],
+                      result("Q2", "write_heavy", 0.3, kind="write"),
+                      *[result("Q5", w, 0.2, kind="write") for w in rooms]], indexes=OLD)
+    post = doc("post", [result("Q1", "a", 1.0 * drift, indexes=("m_new",)),
+                        *[result("Q3", u, (1.0 + i / 10) * drift, indexes=("u_idx",),
+                                 hit=control_hit) for i, u in enumerate(users)],
+                        result("Q2", "write_heavy", 0.3 * wd * write_cost, kind="write"),
+                        *[result("Q5", w, 0.2 * wd, kind="write") for w in rooms]],
+                indexes=[*OLD, NEW])
+    return pre, post
+
+
+WD = {"Q1": 0.5, "Q3": 0.3, "Q2": 0.1, "Q5": 0.1}
+
+
+def test_a_slower_machine_post_is_not_a_degradation() -> None:
+    pre, post = _drifted(1.4, write_drift=1.7)
+    r = compare(pre, post, weights=WD, candidate=["m_new"])
+    assert r["decision"] == "GO", r["reasons"]
+    read, write = r["drift"]["read"], r["drift"]["write"]
+    assert (read["applied"], read["controls"], read["queries"]) == (True, 6, ["Q3"])
+    assert read["ratio"] == pytest.approx(1.4, rel=1e-3)
+    # writes are measured in their own phase: their controls are Q5's rooms, not the reads
+    assert (write["applied"], write["controls"], write["queries"]) == (True, 2, ["Q5"])
+    assert write["ratio"] == pytest.approx(1.7, rel=1e-3)
+    (q2,) = [c for c in r["cases"] if c["query"] == "Q2"]
+    assert q2["raw"]["class"] == "degraded"  # what the clock said, kept beside the verdict
+    assert q2["class"] == "unchanged"
+    assert q2["ratio"] == pytest.approx(1.0, rel=1e-3)
+    assert any("machine drift +40.0% on the reads" in w for w in r["warnings"])
+    assert any("machine drift +70.0% on the writes" in w for w in r["warnings"])
+    assert any(line.startswith("read drift: 6 controls") for line in r["rule"])
+
+
+def test_a_real_write_cost_is_found_through_the_drift() -> None:
+    pre, post = _drifted(1.4, write_cost=1.5)
+    r = compare(pre, post, weights=WD, candidate=["m_new"])
+    assert r["decision"] == "NO-GO"
+    (q2,) = [c for c in r["cases"] if c["query"] == "Q2"]
+    assert q2["ratio"] == pytest.approx(1.5, rel=1e-3)
+    assert any(x.startswith("FAIL") and "Q2/write_heavy +50.0%" in x for x in r["reasons"])
+
+
+def test_a_write_on_an_indexed_table_is_never_its_own_control() -> None:
+    pre, post = _drifted(1.0, write_cost=1.5)
+    for doc_ in (pre, post):  # without Q5, only Q2 is left: on messages, where m_new lands
+        doc_["results"] = [x for x in doc_["results"] if x["query"] != "Q5"]
+    r = compare(pre, post, weights=WD, candidate=["m_new"])
+    assert r["drift"]["write"]["controls"] == 0
+    assert r["drift"]["write"]["applied"] is False
+    assert any(line.startswith("write drift not removed: 0 control") for line in r["rule"])
+    assert r["decision"] == "NO-GO"
+
+
+def test_a_faster_machine_post_does_not_make_an_idle_index_look_useful() -> None:
+    pre, post = _drifted(1 / 1.6)
+    post["results"][0] = result("Q1", "a", 4.0 / 1.6, sorts=1, indexes=("old",))  # plan kept
+    r = compare(pre, post, weights=WD, candidate=["m_new"])
+    assert r["aggregate"]["time"]["ratio"] == pytest.approx(1.0, rel=1e-3)
+    assert r["decision"] == "NO-GO"
+    assert [c["name"] for c in r["criteria"] if not c["passed"]] == [
+        "weighted_time", "indexes_earn_their_keep"]
+
+
+def test_drift_needs_enough_controls_with_the_same_buffers() -> None:
+    few = compare(*_drifted(1.4, controls=4, write_drift=1.0), weights=WD, candidate=["m_new"])
+    assert few["drift"]["read"]["applied"] is False
+    assert few["decision"] == "NO-GO"  # raw read ratios: the 4x gain is eaten by the drift
+    assert any(line.startswith("read drift not removed: 4 control") for line in few["rule"])
+    other_work = compare(*_drifted(1.4, control_hit=11), weights=WD, candidate=["m_new"])
+    assert other_work["drift"]["read"]["controls"] == 0  # 10 % more buffers: not the same work
+    assert other_work["drift"]["read"]["applied"] is False
