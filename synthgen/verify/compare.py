@@ -157,8 +157,8 @@ def _match(pre: dict[str, Any], post: dict[str, Any]) -> tuple[list[tuple[dict[s
 def _controls(cases: list[dict[str, Any]], kind: str, new_tables: set[str]) -> list[int]:
     """The cases of ``kind`` that do the same work pre and post (see module doc)."""
     def same_work(c: dict[str, Any]) -> bool:
-        return (c["comparable"] and c["buffers"]["pre"] > 0
-                and abs(c["buffers"]["ratio"] - 1) <= CONTROL_BUFFERS)
+        return bool(c["comparable"] and c["buffers"]["pre"] > 0
+                    and abs(c["buffers"]["ratio"] - 1) <= CONTROL_BUFFERS)
 
     if kind == "read":
         return [i for i, c in enumerate(cases)
@@ -198,8 +198,9 @@ def _correct(cases: list[dict[str, Any]], draws: list[np.ndarray],
         c["raw"] = {"ratio": c["ratio"], "interval": c["interval"], "class": c["class"]}
         c["ratio"] = c["ratio"] / f
         c["change"] = c["ratio"] - 1
-        c["interval"] = [c["interval"][0] / f, c["interval"][1] / f]
-        c["class"] = stats.classify(*c["interval"], band)
+        lo, hi = c["interval"][0] / f, c["interval"][1] / f
+        c["interval"] = [lo, hi]
+        c["class"] = stats.classify(lo, hi, band)
         out[i] = draws[i] - d["draws"]
     return out
 
