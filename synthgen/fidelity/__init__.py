@@ -96,6 +96,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     from synthgen.errors import DatasetError, EnvironmentProblem
     from synthgen.fidelity import distributions, integrity, pii
     from synthgen.fidelity.distances import (
+        attachment_size_checks,
         attachment_type_check,
         content_length_check,
         hour_of_week_check,
@@ -160,6 +161,9 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
             if "attachment_types" in plots:
                 checks.append(attachment_type_check(plots["attachment_types"], inputs.spec,
                                                     inputs.band, tol.scale))
+            if "attachment_sizes" in plots:
+                checks += attachment_size_checks(plots["attachment_sizes"], inputs.spec,
+                                                 inputs.band, tol.scale)
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

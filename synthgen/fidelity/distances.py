@@ -25,6 +25,12 @@ content for the band (not the judged data's count). The allowance is the asympto
 critical value sqrt(-ln(alpha / 2) / 2) / sqrt(n) at alpha = KS_ALPHA (conservative for a
 discrete CDF), plus a declared base.
 
+Attachment sizes get a KS statistic per kind against the spec's clipped log-normal in KB,
+counted at SIZE_GRID log-spaced sizes between the kind's min and max (one grouped pass over
+``attachments``): a lower bound of the sup within 0.007 (the CDF rises at most that much
+between two grid points), judged against the full-sup critical value. Sizes are drawn per
+attachment, so no clustering; n is the spec's expected count of the kind for the band.
+
 Read latency gets a KS statistic on the report's CDF grid (LATENCY_GRID_S, 1 s .. 30 days,
 counted by the integrity pass over message_reads: no extra scan). Sixteen grid points give a
 lower bound of the sup over all points, judged against the full-sup critical value
@@ -45,11 +51,14 @@ from synthgen.bands import Band
 from synthgen.fidelity.check import DISTRIBUTION, Check
 from synthgen.fidelity.tolerance import NOISE_SIGMAS, severity
 from synthgen.predict import (
+    ATTACHMENT_KINDS,
+    attachment_type,
     attachment_type_shares,
     attachments_per_message_mean,
     content_share,
     hour_of_week_shares,
     latency_cdf_in_window,
+    lognormal_clipped_cdf,
     lognormal_rounded_cdf,
     message_type_shares,
 )
@@ -63,9 +72,11 @@ MESSAGE_TYPE_TV = "distance.message_type_tv"
 ATTACHMENT_TYPE_TV = "distance.attachment_type_tv"
 CONTENT_LENGTH_KS = "distance.content_length_ks"
 READ_LATENCY_KS = "distance.read_latency_ks"
+ATTACHMENT_SIZE_KS = "distance.attachment_size_ks"
+"""Prefix: one check per kind, ``distance.attachment_size_ks.image`` …"""
 TV_BANDS: dict[str, float] = {HOUR_OF_WEEK_TV: 0.03, MESSAGE_TYPE_TV: 0.02,
                               ATTACHMENT_TYPE_TV: 0.03, CONTENT_LENGTH_KS: 0.03,
-                              READ_LATENCY_KS: 0.03}
+                              READ_LATENCY_KS: 0.03, ATTACHMENT_SIZE_KS: 0.03}
 """Declared band of each distance (x ``--tolerance``), on top of the sampling noise: 3% of
 traffic in the wrong hours of the week is a calendar drift a query plan would notice (a flat
 day moves 13%, a 3-hour shift 14%, a 6-hour shift 21%). 2% of messages of the wrong type is
@@ -73,7 +84,8 @@ half the +25% media drift (0.0375) the point metric media.ratio is built to catc
 attachments of the wrong kind moves a kind's index selectivity by a fifth of video's 15%.
 A content-length CDF 3 points off somewhere is under half of what content length +25% moves
 it (0.07 on ci) and a third of what sigma x1.5 at the same median moves it (0.10); the same
-3 points for the read-latency CDF, which latency x3 moves by 0.26."""
+3 points for the read-latency CDF, which latency x3 moves by 0.26, and for each attachment
+kind's size CDF, which sizes x2 move by 0.18 (video, sigma 1.5) to 0.26 (document)."""
 KS_ALPHA = 1e-4
 """Level of the KS critical value: about that of the 4 sd the other bands allow."""
 
@@ -243,3 +255,30 @@ def read_latency_check(plot: Mapping[str, Any], spec: Spec, band: Band,
                  detail=f"KS at {len(seconds)} latency points against the mixture read "
                         f"within the window; band {TV_BANDS[READ_LATENCY_KS]:g} x{scale:g} + "
                         f"KS critical {crit:.4f} (alpha {KS_ALPHA:g}, n={n_expected:,})")
+
+
+def attachment_size_checks(grid: Mapping[str, Mapping[str, Any]], spec: Spec, band: Band,
+                           scale: float) -> list[Check]:
+    """KS of each kind's attachment size on the grid against the spec's clipped log-normal."""
+    out = []
+    shares = attachment_type_shares(spec)
+    per_message = attachments_per_message_mean(spec)
+    for kind in ATTACHMENT_KINDS:
+        t = attachment_type(kind)
+        d = getattr(spec.media.size_kb, kind)
+        g = grid.get(t, {"edges_kb": [], "below": [], "n": 0})
+        n = int(g["n"])
+        ks = (max(abs(b / n - lognormal_clipped_cdf(d, e))
+                  for e, b in zip(g["edges_kb"], g["below"], strict=True)) if n else math.inf)
+        n_expected = int(round(band.messages * per_message * shares[t]))
+        crit = ks_critical(n_expected)
+        band_abs = TV_BANDS[ATTACHMENT_SIZE_KS] * scale + crit
+        out.append(Check(
+            name=f"{ATTACHMENT_SIZE_KS}.{kind}", kind=DISTRIBUTION, target=0.0,
+            achieved=ks if math.isfinite(ks) else None, severity=severity(ks, band_abs),
+            deviation=ks, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
+            detail=f"KS at {len(g['edges_kb'])} sizes from {d.min:g} to {d.max:g} KB against "
+                   f"the clipped log-normal (mu {d.mu:g}, sigma {d.sigma:g}); band "
+                   f"{TV_BANDS[ATTACHMENT_SIZE_KS]:g} x{scale:g} + KS critical {crit:.4f} "
+                   f"(alpha {KS_ALPHA:g}, n={n_expected:,})"))
+    return out

@@ -123,7 +123,8 @@ def weekday_to_weekend(per_day: dict[dt.date, int], start: dt.datetime,
     return (msgs[False] / weight[False]) / (msgs[True] / weight[True])
 
 
-def _attachment_metrics(con: duckdb.DuckDBPyConnection, out: Measured, plots: Plots) -> None:
+def _attachment_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs, out: Measured,
+                        plots: Plots) -> None:
     rows = con.execute(f"""
         SELECT type, count(*), median(size / {ATTACHMENT_SIZE_BYTES_PER_KB}.0)
         FROM attachments GROUP BY ALL""").fetchall()
@@ -134,6 +135,39 @@ def _attachment_metrics(con: duckdb.DuckDBPyConnection, out: Measured, plots: Pl
         count, median = by_type.get(attachment_type(kind), (0, math.nan))
         out[f"attachment_type.{kind}_share"] = (count / total if total else math.nan, total)
         out[f"attachment_size_kb.{kind}_median"] = (median, count)
+    _attachment_size_grid(con, inputs, plots)
+
+
+SIZE_GRID = 256
+"""Log-spaced points between each kind's min and max size at which the size CDF is counted."""
+
+
+def _attachment_size_grid(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
+                          plots: Plots) -> None:
+    """Per kind, how many attachments lie below each of SIZE_GRID log-spaced sizes between
+    the spec's min and max (one grouped pass; the KS distance reads it)."""
+    sk = inputs.spec.media.size_kb
+    kinds = {attachment_type(k): getattr(sk, k) for k in ATTACHMENT_KINDS}
+    values = ", ".join(f"('{t}', {float(d.min)!r}, {float(d.max)!r})" for t, d in kinds.items())
+    rows = con.execute(f"""
+        SELECT a.type, least({SIZE_GRID}, greatest(0, floor({SIZE_GRID}
+                   * ln((a.size / {ATTACHMENT_SIZE_BYTES_PER_KB}.0) / k.lo) / ln(k.hi / k.lo))
+               ))::INTEGER AS b, count(*)
+        FROM attachments AS a JOIN (VALUES {values}) AS k(type, lo, hi) ON a.type = k.type
+        GROUP BY ALL""").fetchall()
+    grid: dict[str, dict[str, list[float] | list[int] | int]] = {}
+    for t, d in kinds.items():
+        per = [0] * (SIZE_GRID + 1)
+        for typ, b, c in rows:
+            if typ == t:
+                per[int(b)] += int(c)
+        below, seen = [], 0
+        for j in range(1, SIZE_GRID + 1):
+            seen += per[j - 1]
+            below.append(seen)
+        edges = [d.min * (d.max / d.min) ** (j / SIZE_GRID) for j in range(1, SIZE_GRID + 1)]
+        grid[t] = {"edges_kb": edges, "below": below, "n": sum(per)}
+    plots["attachment_sizes"] = grid
 
 
 _LATENCY = '(epoch_ms(t."readAt") - epoch_ms(m.created)) / 1000.0'
@@ -195,7 +229,7 @@ def measure(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs, prepared: boo
         _read_metrics(con, inputs, passes, out, plots)
         _message_metrics(con, inputs, out, plots)
     if require(con, "attachments"):
-        _attachment_metrics(con, out, plots)
+        _attachment_metrics(con, inputs, out, plots)
     if not prepared:
         plots.clear()  # without the conversation tables there is nothing to plot
     return out

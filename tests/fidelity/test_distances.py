@@ -131,3 +131,59 @@ def test_message_type_shares_sum_to_one_and_attachments_mean_matches_draws(
     assert math.isclose(shares["TEXT"], none, abs_tol=1e-9)
     exact = one + sum(k for k in range(2, several_max + 1)) / (several_max - 1) * apm.several
     assert math.isclose(attachments_per_message_mean(spec), exact, abs_tol=1e-9)
+
+
+def _size_grid(kb: np.ndarray, d: LogNormalClipped, g: int) -> dict[str, object]:
+    """What the validator's grouped pass counts: sizes stored as rounded bytes, bucketed on
+    log-spaced sizes between min and max (the same formula as the SQL)."""
+    size = np.rint(kb * 1024) / 1024
+    b = np.clip(np.floor(g * np.log(size / d.min) / math.log(d.max / d.min)), 0, g).astype(int)
+    per = np.bincount(b, minlength=g + 1)
+    return {"edges_kb": [d.min * (d.max / d.min) ** (j / g) for j in range(1, g + 1)],
+            "below": np.cumsum(per)[:-1].tolist(), "n": int(per.sum())}
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(1.5, 3.0))
+def test_attachment_size_ks_passes_the_generators_draw_and_fails_a_scaled_one(
+        seed: int, factor: float) -> None:
+    from synthgen.bands import load_band
+    from synthgen.fidelity.distances import attachment_size_checks
+    from synthgen.fidelity.distributions import SIZE_GRID
+
+    spec, band = Spec(), load_band("ci")
+    r = np.random.default_rng(seed)
+    good, scaled = {}, {}
+    for kind in ("image", "video", "document", "audio"):
+        d = getattr(spec.media.size_kb, kind)
+        kb = np.clip(r.lognormal(d.mu, d.sigma, 20_000), d.min, d.max)
+        good[kind.upper()] = _size_grid(kb, d, SIZE_GRID)
+        scaled[kind.upper()] = _size_grid(np.minimum(kb * factor, d.max), d, SIZE_GRID)
+    ok = attachment_size_checks(good, spec, band, 1.0)
+    assert [c.name for c in ok] == [f"distance.attachment_size_ks.{k}"
+                                    for k in ("image", "video", "document", "audio")]
+    assert all(c.achieved is not None and c.achieved <= ks_critical(20_000, 1e-6) for c in ok)
+    assert all(c.severity == "ok" for c in ok)
+    bad = attachment_size_checks(scaled, spec, band, 1.0)
+    assert all(c.severity == "critical" for c in bad), [(c.name, c.achieved, c.band) for c in bad]
+
+
+def test_attachment_size_ks_grid_is_within_its_stated_resolution_of_the_full_sup() -> None:
+    from synthgen.fidelity.distributions import SIZE_GRID
+    from synthgen.predict import lognormal_clipped_cdf
+
+    spec = Spec()
+    for kind in ("image", "video", "document", "audio"):
+        d = getattr(spec.media.size_kb, kind)
+        kb = np.sort(np.clip(np.random.default_rng(7).lognormal(d.mu + 0.3, d.sigma, 5_000),
+                             d.min, d.max))
+        g = _size_grid(kb, d, SIZE_GRID)
+        on_grid = max(abs(b / g["n"] - lognormal_clipped_cdf(d, e))  # type: ignore[operator]
+                      for e, b in zip(g["edges_kb"], g["below"], strict=True))  # type: ignore[call-overload]
+        values, counts = np.unique(kb, return_counts=True)  # the clips are ties
+        after = np.cumsum(counts) / len(kb)
+        full = max(max(abs(a - lognormal_clipped_cdf(d, x * (1 + 1e-12))),
+                       abs(a - c / len(kb) - lognormal_clipped_cdf(d, x)))
+                   for x, c, a in zip(values, counts, after, strict=True))
+        assert on_grid <= full + 1e-9
+        assert full - on_grid <= 0.007 + 1e-3, (kind, full, on_grid)
