@@ -362,6 +362,35 @@ class WorkloadSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ToleranceSpec:
+    """Declared bands of gate 1's whole-distribution distances, each with its reason.
+
+    A distance is judged against 0 with this base (times ``--tolerance``) plus the noise a
+    correct dataset of the band's size shows (computed from the spec and band, see
+    ``synthgen.fidelity.distances``). The reason for each base is the drift it must catch.
+    """
+
+    hour_of_week_tv: float = p(
+        0.03, "hour-of-week TV: 3% of the traffic in the wrong hours of the week is a calendar "
+        "drift a query plan would notice (a flat day moves it 0.13, a 6-hour shift 0.21)",
+        "TV distance", ge=0, le=1)
+    message_type_tv: float = p(
+        0.02, "message-type TV: half of what the +25% media drift moves it (0.0375)",
+        "TV distance", ge=0, le=1)
+    attachment_type_tv: float = p(
+        0.03, "attachment-kind TV: a fifth of video's 15% share in the wrong kind",
+        "TV distance", ge=0, le=1)
+    content_length_ks: float = p(
+        0.03, "content-length KS: under half of what content +25% moves it (0.07 on ci), a "
+        "third of what sigma x1.5 at the same median moves it (0.10)", "KS distance", ge=0, le=1)
+    read_latency_ks: float = p(
+        0.03, "read-latency KS: latency x3 moves it 0.26", "KS distance", ge=0, le=1)
+    attachment_size_ks: float = p(
+        0.03, "attachment-size KS per kind: sizes x2 move it 0.21-0.28, image sigma x1.5 at "
+        "the same median 0.10 (ci)", "KS distance", ge=0, le=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """The whole distribution spec (version 1)."""
 
@@ -375,3 +404,4 @@ class Spec:
     reads: ReadsSpec = sub(ReadsSpec, "receipts and reads")
     tables: TablesSpec = sub(TablesSpec, "optional tables")
     workload: WorkloadSpec = sub(WorkloadSpec, "relative frequency of the app's hot statements")
+    tolerance: ToleranceSpec = sub(ToleranceSpec, "declared bands of gate 1's distances")

@@ -74,18 +74,24 @@ CONTENT_LENGTH_KS = "distance.content_length_ks"
 READ_LATENCY_KS = "distance.read_latency_ks"
 ATTACHMENT_SIZE_KS = "distance.attachment_size_ks"
 """Prefix: one check per kind, ``distance.attachment_size_ks.image`` …"""
-TV_BANDS: dict[str, float] = {HOUR_OF_WEEK_TV: 0.03, MESSAGE_TYPE_TV: 0.02,
-                              ATTACHMENT_TYPE_TV: 0.03, CONTENT_LENGTH_KS: 0.03,
-                              READ_LATENCY_KS: 0.03, ATTACHMENT_SIZE_KS: 0.03}
-"""Declared band of each distance (x ``--tolerance``), on top of the sampling noise: 3% of
-traffic in the wrong hours of the week is a calendar drift a query plan would notice (a flat
-day moves 13%, a 3-hour shift 14%, a 6-hour shift 21%). 2% of messages of the wrong type is
-half the +25% media drift (0.0375) the point metric media.ratio is built to catch; 3% of
-attachments of the wrong kind moves a kind's index selectivity by a fifth of video's 15%.
-A content-length CDF 3 points off somewhere is under half of what content length +25% moves
-it (0.07 on ci) and a third of what sigma x1.5 at the same median moves it (0.10); the same
-3 points for the read-latency CDF, which latency x3 moves by 0.26, and for each attachment
-kind's size CDF, which sizes x2 move by 0.18 (video, sigma 1.5) to 0.26 (document)."""
+BASES: dict[str, str] = {HOUR_OF_WEEK_TV: "hour_of_week_tv", MESSAGE_TYPE_TV: "message_type_tv",
+                         ATTACHMENT_TYPE_TV: "attachment_type_tv",
+                         CONTENT_LENGTH_KS: "content_length_ks",
+                         READ_LATENCY_KS: "read_latency_ks",
+                         ATTACHMENT_SIZE_KS: "attachment_size_ks"}
+"""Each distance's declared band (x ``--tolerance``, on top of the sampling noise): a field of
+the spec's ``tolerance`` section, where its reason is written (``spec.tolerance``)."""
+
+
+def base(spec: Spec, name: str) -> float:
+    """The declared band of distance ``name`` from the spec's tolerance section.
+
+    >>> base(Spec(), MESSAGE_TYPE_TV)
+    0.02
+    """
+    return float(getattr(spec.tolerance, BASES[name]))
+
+
 KS_ALPHA = 1e-4
 """Level of the KS critical value: about that of the 4 sd the other bands allow."""
 
@@ -127,11 +133,12 @@ def hour_of_week_check(grid: Sequence[Sequence[int]], spec: Spec, band: Band,
     got = [c / n for c in counts] if n else [math.nan] * 168
     tv = total_variation(got, want) if n else math.inf
     mean, sd = tv_noise(want, band.messages, calendar_fano)
-    band_abs = TV_BANDS[HOUR_OF_WEEK_TV] * scale + mean + NOISE_SIGMAS * sd
+    declared = base(spec, HOUR_OF_WEEK_TV)
+    band_abs = declared * scale + mean + NOISE_SIGMAS * sd
     return Check(name=HOUR_OF_WEEK_TV, kind=DISTRIBUTION, target=0.0,
                  achieved=tv if math.isfinite(tv) else None, severity=severity(tv, band_abs),
                  deviation=tv, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
-                 detail=f"TV over 168 hour-of-week buckets; band {TV_BANDS[HOUR_OF_WEEK_TV]:g}"
+                 detail=f"TV over 168 hour-of-week buckets; band {declared:g}"
                         f" x{scale:g} + noise {mean:.3f} + {NOISE_SIGMAS:g} x {sd:.4f} "
                         f"(Poisson x Fano {calendar_fano:g}, n={band.messages:,})")
 
@@ -152,16 +159,16 @@ def mix_tv(counts: Mapping[str, int], want: Mapping[str, float]) -> tuple[float,
 
 
 def mix_check(name: str, counts: Mapping[str, int], want: Mapping[str, float],
-              n_expected: float, scale: float, what: str) -> Check:
+              n_expected: float, declared: float, scale: float, what: str) -> Check:
     """TV of a categorical mix against the spec's shares, judged against 0 with its declared
     band x ``scale`` plus the multinomial noise of ``n_expected`` independent draws."""
     tv, n = mix_tv(counts, want)
     mean, sd = tv_noise(list(want.values()), int(round(n_expected)), 1.0)
-    band_abs = TV_BANDS[name] * scale + mean + NOISE_SIGMAS * sd
+    band_abs = declared * scale + mean + NOISE_SIGMAS * sd
     return Check(name=name, kind=DISTRIBUTION, target=0.0,
                  achieved=tv if math.isfinite(tv) else None, severity=severity(tv, band_abs),
                  deviation=tv, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
-                 detail=f"TV over {what}; band {TV_BANDS[name]:g} x{scale:g} + noise "
+                 detail=f"TV over {what}; band {declared:g} x{scale:g} + noise "
                         f"{mean:.4f} + {NOISE_SIGMAS:g} x {sd:.4f} (multinomial, "
                         f"n={int(round(n_expected)):,})")
 
@@ -171,8 +178,8 @@ def message_type_check(con: duckdb.DuckDBPyConnection, spec: Spec, band: Band,
     """The message-type mix (TEXT and the media types) against the spec's, from ``msg``."""
     counts = {str(t): int(c) for t, c in
               con.execute("SELECT type, count(*) FROM msg GROUP BY ALL").fetchall()}
-    return mix_check(MESSAGE_TYPE_TV, counts, message_type_shares(spec), band.messages, scale,
-                     "message types")
+    return mix_check(MESSAGE_TYPE_TV, counts, message_type_shares(spec), band.messages,
+                     base(spec, MESSAGE_TYPE_TV), scale, "message types")
 
 
 def attachment_type_check(plot: Mapping[str, Any], spec: Spec, band: Band,
@@ -181,7 +188,7 @@ def attachment_type_check(plot: Mapping[str, Any], spec: Spec, band: Band,
     counts = {str(t): int(c) for t, c in zip(plot["types"], plot["counts"], strict=True)}
     n_expected = band.messages * attachments_per_message_mean(spec)
     return mix_check(ATTACHMENT_TYPE_TV, counts, attachment_type_shares(spec), n_expected,
-                     scale, "attachment types")
+                     base(spec, ATTACHMENT_TYPE_TV), scale, "attachment types")
 
 
 def ks_critical(n: int, alpha: float = KS_ALPHA) -> float:
@@ -228,12 +235,12 @@ def content_length_check(con: duckdb.DuckDBPyConnection, spec: Spec, band: Band,
                         lambda k: lognormal_rounded_cdf(d, k))
     n_expected = int(round(band.messages * content_share(spec)))
     crit = ks_critical(n_expected)
-    band_abs = TV_BANDS[CONTENT_LENGTH_KS] * scale + crit
+    band_abs = base(spec, CONTENT_LENGTH_KS) * scale + crit
     return Check(name=CONTENT_LENGTH_KS, kind=DISTRIBUTION, target=0.0,
                  achieved=ks if math.isfinite(ks) else None, severity=severity(ks, band_abs),
                  deviation=ks, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
                  detail=f"KS against the rounded, clipped log-normal at every integer length; "
-                        f"band {TV_BANDS[CONTENT_LENGTH_KS]:g} x{scale:g} + KS critical "
+                        f"band {base(spec, CONTENT_LENGTH_KS):g} x{scale:g} + KS critical "
                         f"{crit:.4f} (alpha {KS_ALPHA:g}, n={n_expected:,})")
 
 
@@ -248,12 +255,12 @@ def read_latency_check(plot: Mapping[str, Any], spec: Spec, band: Band,
     ks = max(abs(w / n - f) for w, f in zip(within, want, strict=True)) if n else math.inf
     n_expected = int(band.messages * spec.reads.read_rate)
     crit = ks_critical(n_expected)
-    band_abs = TV_BANDS[READ_LATENCY_KS] * scale + crit
+    band_abs = base(spec, READ_LATENCY_KS) * scale + crit
     return Check(name=READ_LATENCY_KS, kind=DISTRIBUTION, target=0.0,
                  achieved=ks if math.isfinite(ks) else None, severity=severity(ks, band_abs),
                  deviation=ks, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
                  detail=f"KS at {len(seconds)} latency points against the mixture read "
-                        f"within the window; band {TV_BANDS[READ_LATENCY_KS]:g} x{scale:g} + "
+                        f"within the window; band {base(spec, READ_LATENCY_KS):g} x{scale:g} + "
                         f"KS critical {crit:.4f} (alpha {KS_ALPHA:g}, n={n_expected:,})")
 
 
@@ -272,13 +279,13 @@ def attachment_size_checks(grid: Mapping[str, Mapping[str, Any]], spec: Spec, ba
                   for e, b in zip(g["edges_kb"], g["below"], strict=True)) if n else math.inf)
         n_expected = int(round(band.messages * per_message * shares[t]))
         crit = ks_critical(n_expected)
-        band_abs = TV_BANDS[ATTACHMENT_SIZE_KS] * scale + crit
+        band_abs = base(spec, ATTACHMENT_SIZE_KS) * scale + crit
         out.append(Check(
             name=f"{ATTACHMENT_SIZE_KS}.{kind}", kind=DISTRIBUTION, target=0.0,
             achieved=ks if math.isfinite(ks) else None, severity=severity(ks, band_abs),
             deviation=ks, band=band_abs, level=None, source="spec", spec_target=0.0, n=n,
             detail=f"KS at {len(g['edges_kb'])} sizes from {d.min:g} to {d.max:g} KB against "
                    f"the clipped log-normal (mu {d.mu:g}, sigma {d.sigma:g}); band "
-                   f"{TV_BANDS[ATTACHMENT_SIZE_KS]:g} x{scale:g} + KS critical {crit:.4f} "
+                   f"{base(spec, ATTACHMENT_SIZE_KS):g} x{scale:g} + KS critical {crit:.4f} "
                    f"(alpha {KS_ALPHA:g}, n={n_expected:,})"))
     return out
