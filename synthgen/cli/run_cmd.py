@@ -103,6 +103,18 @@ def run_pipeline(
     workers: opt.Workers = 2,
     jobs: opt.Jobs = 2,
     runs: opt.Runs = 10,
+    workload_seconds: Annotated[int, typer.Option(
+        "--workload-seconds", min=0, max=3600,
+        help="Length of each workload step (pgbench, the spec's mix at production skew) "
+             "before and after the candidate; 0 = no workload phase.")] = 5,
+    workload_clients: Annotated[str, typer.Option(
+        "--workload-clients", help="Client levels of the workload phase, e.g. 1,4.")] = "1,4",
+    workload_repeats: Annotated[int, typer.Option(
+        "--workload-repeats", min=1, max=100,
+        help="Times each client level is run on each side (the interval of a p95 or a "
+             "throughput change comes from the repeats).")] = 3,
+    no_workload: Annotated[bool, opt.flag("--no-workload", help="Skip the workload phase "
+                                          "(same as --workload-seconds 0).")] = False,
     resume: Annotated[bool, opt.resume("Skip every stage whose outputs are complete (dataset, "
                                        "load ledger, baselines).")] = False,
     keep: Annotated[bool, opt.flag("--keep", help="Keep the new indexes afterwards (default: "
@@ -114,10 +126,11 @@ def run_pipeline(
     as_json: Annotated[bool, opt.as_json("Print report.json to stdout (stage lines go to "
                                          "stderr).")] = False,
 ) -> None:
-    """Generate → validate (gate 1) → load → baseline → apply indexes → baseline → compare
-    (gate 2) → report. Exit 0 GO, 1 NO-GO, 2 bad input, 3 environment."""
+    """Generate → validate (gate 1) → load → baseline and workload → apply indexes → baseline
+    and workload → compare (gate 2) → report. Exit 0 GO, 1 NO-GO, 2 bad input, 3 environment."""
     from rich.console import Console
 
+    from synthgen.cli.workload_cmd import parse_clients
     from synthgen.errors import InputError
     from synthgen.pipeline import RunOptions, run
     from synthgen.pipeline.options import DEFAULT_INDEXES
@@ -130,7 +143,10 @@ def run_pipeline(
                       indexes=indexes or DEFAULT_INDEXES, spec=spec, tolerance=tolerance,
                       workers=workers, jobs=jobs, runs=runs, resume=resume, force=force,
                       finish="keep" if keep else "teardown" if teardown else "rollback",
-                      progress=live and sys.stderr.isatty())
+                      progress=live and sys.stderr.isatty(),
+                      workload_seconds=0 if no_workload else workload_seconds,
+                      workload_clients=parse_clients(workload_clients),
+                      workload_repeats=workload_repeats)
     result = run(opts, _events(console, live))
     if as_json:
         typer.echo(json.dumps(result.report, indent=1, default=str))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,6 +92,10 @@ def compare_cmd(
         help="Workload-weighted time improvement GO requires (0.30 = 30%).")] = 0.30,
     builds: Annotated[Path | None, typer.Option(
         "--builds", help="JSON of `indexes apply --json` (build times shown as costs).")] = None,
+    workload: Annotated[tuple[Path, Path] | None, typer.Option(
+        "--workload", metavar="PRE POST", help="The workload.json of `synthgen workload` "
+        "before and after (same --seed, --clients, --seconds; --repeats 3 and "
+        "--control-seconds 1 recommended): adds the criterion workload_no_regression.")] = None,
 ) -> None:
     """Classify each case with its interval, apply the weighted rule: GO / NO-GO (exit 0 / 1)."""
     from synthgen.pipeline.options import DEFAULT_INDEXES
@@ -104,7 +108,8 @@ def compare_cmd(
                      min_improvement=min_improvement,
                      candidate=candidate_names(indexes or DEFAULT_INDEXES,
                                                str(b.get("schema") or "public")),
-                     builds=build_seconds(json.loads(builds.read_text())) if builds else None)
+                     builds=build_seconds(json.loads(builds.read_text())) if builds else None,
+                     workload=_workloads(workload) if workload else None)
     if out is not None:
         from synthgen.dataset import write_json
 
@@ -112,6 +117,25 @@ def compare_cmd(
     print(json.dumps(report, indent=1) if as_json else render_text(report, diffs=diffs))
     if report["decision"] != "GO":
         raise typer.Exit(1)
+
+
+def _workloads(paths: tuple[Path, Path]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two workload documents, checked to be ``synthgen-workload/1``."""
+    from synthgen.errors import InputError
+    from synthgen.workload.runner import FORMAT
+
+    docs = []
+    for path in paths:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"workload file not found: {path}") from None
+        except (ValueError, UnicodeDecodeError):
+            raise InputError(f"{path} is not JSON") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or "levels" not in doc:
+            raise InputError(f"{path} is not a {FORMAT} document (synthgen workload --out)")
+        docs.append(doc)
+    return docs[0], docs[1]
 
 
 @indexes_app.command("apply", cls=opt.Command)

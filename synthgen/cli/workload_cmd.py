@@ -59,6 +59,13 @@ def workload(
     spec: opt.Spec = None,
     work_dir: Annotated[Path | None, typer.Option(
         "--work-dir", help="Keep the generated scripts and pgbench logs here.")] = None,
+    repeats: Annotated[int, typer.Option(
+        "--repeats", min=1, max=100, help="Run every client level this many times "
+        "(round-robin over the levels), for intervals in `verify compare --workload`.")] = 1,
+    control_seconds: Annotated[int, typer.Option(
+        "--control-seconds", min=0, max=600, help="Before each step, run the parameter draw "
+        "alone at the same client count this long: the machine's speed, which `verify "
+        "compare --workload` divides out (0: no control steps).")] = 0,
     out: Annotated[Path, opt.out("Where to write workload.json.")] = Path("workload.json"),
     as_json: Annotated[bool, opt.as_json("Print workload.json instead of the tables.")] = False,
     cleanup_only: Annotated[bool, opt.flag(
@@ -101,7 +108,8 @@ def workload(
     weights = spec_weights(load_spec(spec).workload)
     if mix:
         weights.update(parse_override(mix))
-    options = WorkloadOptions(make_mix(weights), levels, seconds, rate, seed, work_dir)
+    options = WorkloadOptions(make_mix(weights), levels, seconds, rate, seed, work_dir,
+                              repeats=repeats, control_seconds=control_seconds)
     options.check()
     target = resolve(dsn)
     _say(f"workload on {redact_dsn(target)} schema {schema}: clients {list(levels)}, "

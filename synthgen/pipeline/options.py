@@ -48,15 +48,25 @@ class RunOptions:
     force: bool = False
     finish: str = "rollback"
     progress: bool = False
+    workload_seconds: int = 5
+    """Length of each workload step pre and post the candidate; 0: no workload phase."""
+    workload_clients: tuple[int, ...] = (1, 4)
+    workload_repeats: int = 3
 
     def check(self) -> None:
         """Refuse bad options before any work (exit 2), not after generating and loading."""
         if self.finish not in FINISH:
             raise InputError(f"finish must be one of {', '.join(FINISH)}, got {self.finish!r}")
         for name, value in (("--workers", self.workers), ("--jobs", self.jobs),
-                            ("--runs", self.runs)):
+                            ("--runs", self.runs), ("--workload-repeats", self.workload_repeats)):
             if value < 1:
                 raise InputError(f"{name} must be >= 1, got {value}")
+        if self.workload_seconds < 0:
+            raise InputError(f"--workload-seconds must be >= 0 (0: no workload), got "
+                             f"{self.workload_seconds}")
+        if not self.workload_clients or any(c < 1 for c in self.workload_clients):
+            raise InputError(f"--workload-clients must be positive integers, got "
+                             f"{list(self.workload_clients)}")
         if not self.indexes.is_file():
             raise InputError(f"index file not found: {self.indexes.absolute()} (--indexes is "
                              "read relative to the current directory; without it the shipped "
@@ -99,3 +109,12 @@ def sha256_short(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         raise InputError(f"index file not found: {path}") from None
+
+
+def sha256_short_text(text: str) -> str:
+    """First 16 hex digits of a text's sha256 (a stable number from a seed string).
+
+    >>> sha256_short_text("dev_20261202_abcdef")
+    '2ff7c4e7f5a1dcea'
+    """
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -85,6 +85,14 @@ class Baseline:
 
 
 @dataclass(frozen=True, slots=True)
+class Workload:
+    """A workload replay (workload-pre.json or workload-post.json); None: not measured."""
+
+    doc: dict[str, Any] | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     """What applying the index file did per statement (indexes-apply.json; None when a
     reused post baseline has no record of it)."""
@@ -172,8 +180,10 @@ class RunRecord:
     fidelity: Gate | None = None
     load: Load | None = None
     pre: Baseline | None = None
+    workload_pre: Workload | None = None
     applied: Applied | None = None
     post: Baseline | None = None
+    workload_post: Workload | None = None
     compare: Gate | None = None
     finish: Finish | None = None
     report: Report | None = None

@@ -41,6 +41,11 @@ def run_stage(rec: RunRecord, stage: Stage, ran_any: bool) -> tuple[Result, bool
     """Run or reuse one stage, recording its outcome; returns the result and whether it ran."""
     rec.events.stage_start(stage.name)
     t0 = time.perf_counter()
+    if stage.enabled is not None and not stage.enabled(rec):
+        result = stage.run(rec)  # the stage records that it was not asked for, nothing else
+        rec.stages.append(StageOutcome(stage.name, "skipped", 0.0, result.note))
+        rec.events.stage_end(rec.stages[-1], rec)
+        return result, False
     try:
         if reusable(stage, rec, ran_any):
             assert stage.reuse is not None

@@ -6,7 +6,17 @@ from html import escape
 from typing import Any
 
 from synthgen.report import svg
-from synthgen.report.markdown import CASE_HEAD, case_rows, fidelity_rows, gate2_facts, mib, pct
+from synthgen.report.markdown import (
+    CASE_HEAD,
+    WORKLOAD_HEAD,
+    case_rows,
+    fidelity_rows,
+    gate2_facts,
+    mib,
+    pct,
+    workload_facts,
+    workload_rows,
+)
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#1f2933;padding:0 16px}
@@ -119,6 +129,23 @@ def _timings_chart(cases: list[dict[str, Any]]) -> str:
                      title="Query p50 before and after", x_label="ms (log scale)")
 
 
+def _workload_charts(wl: dict[str, Any]) -> list[str]:
+    """p95 against clients, pre and post, one small chart per transaction type."""
+    out = []
+    pre, post = wl["curves"]["pre"], wl["curves"]["post"]
+    for name in pre:
+        series = [svg.Series("pre p95", points=[(float(c), v) for c, v in pre[name].items()],
+                             color=svg.PRE),
+                  svg.Series("post p95", points=[(float(c), v)
+                                                 for c, v in post.get(name, {}).items()],
+                             color=svg.POST, dashed=True)]
+        out.append(svg.lines(series, title=f"{name}: p95 latency against clients",
+                             x_label="clients", y_label="p95 ms (log scale)", log_y=True,
+                             x_ticks=sorted({float(c) for c in pre[name]}), width=360,
+                             height=220))
+    return out
+
+
 def _gate2(g2: dict[str, Any]) -> list[str]:
     out = [f"<h2>Gate 2: index verification {_badge(g2['decision'])}</h2><ul>"]
     out += [f"<li>{escape(r)}</li>" for r in g2["reasons"]] + ["</ul>"]
@@ -129,6 +156,12 @@ def _gate2(g2: dict[str, Any]) -> list[str]:
     out.append(_timings_chart(g2["cases"]))
     out.append(_table(CASE_HEAD, case_rows(g2["cases"]), numeric={2, 3, 4, 5, 7},
                       classes={6: True}))
+    wl = g2.get("workload")
+    if wl:
+        out.append("<h3>Under load (workload replay, pre and post)</h3><ul>"
+                   + "".join(f"<li>{escape(x)}</li>" for x in workload_facts(wl)) + "</ul>")
+        out += _workload_charts(wl)
+        out.append(_table(WORKLOAD_HEAD, workload_rows(wl), numeric={4}, classes={6: True}))
     if g2["new_indexes"]:
         out.append("<h3>New indexes</h3>")
         out.append(_table(["index", "columns", "size", "verdict", "credited", "used by",

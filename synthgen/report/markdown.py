@@ -93,6 +93,45 @@ def gate2_facts(g2: dict[str, Any]) -> list[str]:
     return out
 
 
+WORKLOAD_HEAD = ["clients", "figure", "pre (per repeat)", "post (per repeat)", "change",
+                 "95% interval", "class"]
+
+
+def workload_rows(wl: dict[str, Any]) -> list[list[str]]:
+    """One row per client level's throughput and per transaction type's p95 (after drift)."""
+    rows = []
+    for lv in wl["levels"]:
+        figs = ([("time per transaction", lv["throughput"])] if "throughput" in lv else [])
+        figs += [(f"{name} p95", c) for name, c in lv["types"].items()]
+        for what, c in figs:
+            if c["class"] == "too few":
+                rows.append([str(lv["clients"]), what, "-", "-", "-", "-",
+                             f"too few ({c['min_transactions']} tx)"])
+                continue
+            tps = c.get("tps")
+            pre = ", ".join(f"{x:.1f} tps" for x in tps["pre"]) if tps else ", ".join(
+                f"{x:.2f}" for x in c["pre"])
+            post = ", ".join(f"{x:.1f} tps" for x in tps["post"]) if tps else ", ".join(
+                f"{x:.2f}" for x in c["post"])
+            iv = c["interval"]
+            rows.append([str(lv["clients"]), what, pre, post, pct(c["change"], True),
+                         f"[{pct(iv[0] - 1, True)}, {pct(iv[1] - 1, True)}]", c["class"]])
+    return rows
+
+
+def workload_facts(wl: dict[str, Any]) -> list[str]:
+    """How the workload was judged, and the drift each level's controls measured."""
+    out = [wl["criterion"]["text"],
+           "p95 in ms per repeat; change = post / pre − 1 (+ is slower), for throughput the "
+           "time per transaction (+ is fewer transactions per second); each level's ratios "
+           "are divided by its control steps' drift (the parameter draw alone, which no "
+           "index changes)."]
+    out += [f"{lv['clients']} client(s): machine drift "
+            + (f"{pct(lv['drift']['ratio'] - 1, True)} (controls)" if lv["drift"]["applied"]
+               else "not measured (no control steps)") for lv in wl["levels"]]
+    return out
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """The whole report as Markdown."""
     g1, g2 = doc["gates"]["fidelity"], doc["gates"]["indexes"]
@@ -129,6 +168,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += [f"- {r}" for r in g2["reasons"]]
         out += [""] + [f"- {line}" for line in gate2_facts(g2)] + [""]
         out += _table(CASE_HEAD, case_rows(g2["cases"]))
+        if g2.get("workload"):
+            out += ["", "### Under load (workload replay, pre and post)", ""]
+            out += [f"- {line}" for line in workload_facts(g2["workload"])] + [""]
+            out += _table(WORKLOAD_HEAD, workload_rows(g2["workload"]))
         if g2["new_indexes"]:
             out += ["", "### New indexes", ""]
             out += _table(["index", "columns", "size", "verdict", "credited", "why / cost"],

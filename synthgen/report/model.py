@@ -61,7 +61,7 @@ def _trim_compare(report: dict[str, Any]) -> dict[str, Any]:
         plan = {k: v for k, v in c["plan"].items() if k not in ("pre_tree", "post_tree")}
         cases.append({**c, "plan": plan})
     keep = ("decision", "reasons", "criteria", "counts", "sorts", "buffers", "new_indexes",
-            "hints", "warnings", "pre_label", "post_label", "schema")
+            "hints", "warnings", "pre_label", "post_label", "schema", "workload", "drift")
     return {**{k: report.get(k) for k in keep}, "cases": cases}
 
 

@@ -47,6 +47,9 @@ a read's time only through its plan or buffers, and a write's only on its own ta
    whose plan did not change, the share of blocks read from outside shared buffers within
    1 point pre vs post, and the same prewarm outcome); and — when the candidate file is
    known — post's index set is exactly pre's plus the file's indexes.
+6. ``workload_no_regression`` (only when the workload was replayed pre and post): no
+   transaction type's p95 and no client level's throughput degraded beyond the band, after
+   the control steps' drift (``synthgen.verify.workload_compare``).
 """
 
 from __future__ import annotations
@@ -251,12 +254,15 @@ def _cache(pre: dict[str, Any], post: dict[str, Any],
 def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, float] | None = None,
             min_improvement: float = MIN_IMPROVEMENT, band: float = stats.BAND,
             candidate: list[str] | None = None,
-            builds: dict[str, float] | None = None) -> dict[str, Any]:
+            builds: dict[str, float] | None = None,
+            workload: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
     """The comparison report: cases, aggregates, criteria, ``decision``, ``reasons``, hints.
 
     ``weights``: the workload shares by query (default: the shipped spec's); ``candidate``:
     the index names the candidate file creates (checks post = pre + exactly those);
-    ``builds``: build seconds by index name (from ``indexes apply``), shown as costs.
+    ``builds``: build seconds by index name (from ``indexes apply``), shown as costs;
+    ``workload``: the (pre, post) workload documents, when the workload was replayed: adds
+    the criterion ``workload_no_regression`` (``synthgen.verify.workload_compare``).
     """
     if weights is None:
         from synthgen.spec import load_spec
@@ -308,6 +314,12 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
                   else "; ".join(f"{i['index']}: {i['problem']}" for i in failing_idx))},
         like,
     ]
+    under_load = None
+    if workload is not None:
+        from synthgen.verify.workload_compare import compare_workloads
+
+        under_load = compare_workloads(*workload, band=band)
+        criteria.append(under_load["criterion"])
     decision = "GO" if all(c["passed"] for c in criteria) else "NO-GO"
     reasons = [("FAIL: " if not c["passed"] else "ok: ") + c["text"] for c in criteria]
     report = {
@@ -324,6 +336,7 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
         "buffers": {"pre": sum(c["buffers"]["pre"] for c in cases),
                     "post": sum(c["buffers"]["post"] for c in cases)},
         "cases": cases, "new_indexes": indexes, "warnings": warnings,
+        "workload": under_load,
     }
     report["hints"] = hints(report)
     return report

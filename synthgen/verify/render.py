@@ -69,6 +69,21 @@ def index_lines(indexes: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def workload_lines(wl: dict[str, Any]) -> list[str]:
+    """One line per client level: its drift, throughput and each type's p95 change."""
+    out = []
+    for lv in wl["levels"]:
+        d = lv["drift"]
+        parts = [f"drift {pct(d['ratio'] - 1)}" if d["applied"] else "no control"]
+        figs = ([("tx time", lv["throughput"])] if "throughput" in lv else [])
+        figs += [(f"{n} p95", c) for n, c in lv["types"].items()]
+        for what, c in figs:
+            parts.append(f"{what} too few ({c['min_transactions']})" if c["class"] == "too few"
+                         else f"{what} {pct(c['change'])} {c['class']}")
+        out.append(f"  {lv['clients']} client(s): " + "; ".join(parts))
+    return out
+
+
 def render_text(report: dict[str, Any], *, diffs: bool = True) -> str:
     """The whole report as plain text (times in milliseconds per execution)."""
     out = [f"gate 2 (index verification): {report['decision']}  "
@@ -87,6 +102,10 @@ def render_text(report: dict[str, Any], *, diffs: bool = True) -> str:
     sorts = report["sorts_by_query"]
     out += ["", "Sort nodes by query (pre → post): "
             + ", ".join(f"{q} {s['pre']}→{s['post']}" for q, s in sorts.items())]
+    wl = report.get("workload")
+    if wl:
+        out += ["", "under load (workload replay; p95 and time per transaction, post/pre after "
+                "each level's control drift):"] + workload_lines(wl)
     if report["new_indexes"]:
         out += ["", "new indexes:"] + index_lines(report["new_indexes"])
     if report["warnings"]:

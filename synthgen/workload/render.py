@@ -21,11 +21,14 @@ def render_text(doc: dict[str, Any]) -> str:
     for level in doc.get("levels", []):
         s, srv = level["summary"], level["server"]
         out.append("")
-        out.append(f"clients {level['clients']}: {s['all']['tps']:.1f} tps, "
+        rep = f" (repeat {level['repeat'] + 1})" if doc.get("repeats", 1) > 1 else ""
+        ctl = level.get("control")
+        ctl_text = (f"; control (draw alone) p50 {_ms(ctl['p50_ms'])} ms" if ctl else "")
+        out.append(f"clients {level['clients']}{rep}: {s['all']['tps']:.1f} tps, "
                    f"{s['all']['transactions']} transactions, {s['all']['failed']} failed; "
                    f"buffer hit {_ratio(srv.get('buffer_hit_ratio'))}, WAL "
                    f"{_mb(srv.get('wal_bytes'))}, temp {_mb(srv.get('temp_bytes'))}, "
-                   f"lock waits max {level['lock_waits']['max']}")
+                   f"lock waits max {level['lock_waits']['max']}{ctl_text}")
         lag = "lag_p99_ms" in s["all"]
         out.append(f"  {'type':<5} {'tps':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'n':>8}"
                    + (f" {'lag p99':>9}" if lag else ""))

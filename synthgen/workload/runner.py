@@ -3,7 +3,11 @@
 Order of a run: guards (not production, a marked database, a schema with data) → clean up
 what an interrupted earlier run left → row counts → draw tables and the receipts snapshot
 (the run is now ``running``) → the draw-only step (what drawing a parameter costs) → one
-pgbench step per client level (closed loop) or at ``rate_tps`` (open loop) → cleanup →
+pgbench step per client level (closed loop) or at ``rate_tps`` (open loop), all levels
+``repeats`` times over (round-robin, so drift spreads over every level), each optionally
+preceded by a *control* step: the draw-only script at the same client count, which touches
+only synthgen's draw tables, so its latency measures the machine, not the app's indexes
+(gate 2 divides it out, see ``synthgen.verify.workload_compare``) → cleanup →
 counts again, which must equal those before (and the load ledger's). Ctrl-C or any error
 stops pgbench and still cleans up.
 """
@@ -51,12 +55,19 @@ class WorkloadOptions:
     seed: int | None = None
     work_dir: Path | None = None
     """Where scripts and pgbench logs go (default: a temporary directory, removed)."""
+    repeats: int = 1
+    """Each client level is run this many times (round-robin over the levels)."""
+    control_seconds: int = 0
+    """Length of the draw-only control step before each level's step (0: none)."""
 
     def check(self) -> None:
         if not self.clients or any(c <= 0 for c in self.clients):
             raise InputError(f"--clients must be positive integers, got {list(self.clients)}")
         if self.seconds <= 0:
             raise InputError(f"--seconds must be > 0, got {self.seconds}")
+        if self.repeats < 1 or self.control_seconds < 0:
+            raise InputError(f"repeats must be >= 1 and control seconds >= 0, got "
+                             f"{self.repeats} and {self.control_seconds}")
         if self.rate_tps is not None and not self.rate_tps > 0:
             raise InputError(f"--rate must be > 0 transactions per second, got {self.rate_tps}")
 
@@ -95,6 +106,7 @@ def run_workload(dsn: str, schema: str, options: WorkloadOptions,
         "pgbench": {"binary": str(binary), "version": pgbench_version(binary)},
         "seed": seed, "mode": "open" if options.rate_tps is not None else "closed",
         "rate_tps": options.rate_tps, "seconds_per_step": options.seconds,
+        "repeats": options.repeats, "control_seconds": options.control_seconds,
         "mix": {"weights": options.mix.weights, "pgbench_weights": options.mix.pgbench_weights,
                 "shares": options.mix.shares()},
         "draw": totals.to_json(), "leftover_cleanup": leftover,
@@ -162,12 +174,24 @@ def _run_steps(doc: dict[str, Any], dsn: str, schema: str, options: WorkloadOpti
                                        seed, work / "draw" / "tx", variables=variables), [DRAW])
         doc["draw_overhead"] = draw["summary"]["all"]
         doc["levels"] = []
-        for clients in options.clients:
-            mode = f"at {options.rate_tps:g} tps" if options.rate_tps else "closed loop"
-            progress(f"step: {clients} client(s), {options.seconds} s, {mode}")
-            step = Step(weighted, clients, options.seconds, seed, work / f"c{clients}" / "tx",
-                        options.rate_tps, variables, threads=min(clients, os.cpu_count() or 1))
-            doc["levels"].append({"clients": clients, **_step(dsn, binary, step, names)})
+        total, done = options.repeats * len(options.clients), 0
+        for rep in range(options.repeats):
+            for clients in options.clients:
+                done += 1
+                mode = f"at {options.rate_tps:g} tps" if options.rate_tps else "closed loop"
+                tag = f"r{rep}-c{clients}" if options.repeats > 1 else f"c{clients}"
+                threads = min(clients, os.cpu_count() or 1)
+                level: dict[str, Any] = {"clients": clients, "repeat": rep}
+                if options.control_seconds:
+                    progress(f"step {done}/{total}: control, {clients} client(s), "
+                             f"{options.control_seconds} s")
+                    ctl = Step([(draw_path, 1)], clients, options.control_seconds, seed,
+                               work / tag / "control", variables=variables, threads=threads)
+                    level["control"] = _step(dsn, binary, ctl, [DRAW])["summary"]["all"]
+                progress(f"step {done}/{total}: {clients} client(s), {options.seconds} s, {mode}")
+                step = Step(weighted, clients, options.seconds, seed, work / tag / "tx",
+                            options.rate_tps, variables, threads=threads)
+                doc["levels"].append({**level, **_step(dsn, binary, step, names)})
 
 
 def _step(dsn: str, binary: Path, step: Step, names: list[str]) -> dict[str, Any]:

@@ -22,6 +22,10 @@ from tests.run.conftest import INDEXES, ROOT
     (["--band", "nope"], "unknown band"),
     (["--tolerance", "loose"], "tolerance"),
     (["--indexes", "no/such.sql"], "index file not found"),
+    (["--workload-clients", "1,0"], "--clients must be positive integers"),
+    (["--workload-clients", "one"], "--clients takes positive integers"),
+    (["--workload-seconds", "-1"], "--workload-seconds"),
+    (["--workload-repeats", "0"], "--workload-repeats"),
 ])
 def test_bad_input_is_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     argv = ["run", "--band", "ci", "--out", str(tmp_path / "ci"), *args]
@@ -72,7 +76,7 @@ def test_missing_seed_is_generated_and_announced(tmp_path: Path) -> None:
     assert rec.seed_source == "generated"
     lines = screen.getvalue().splitlines()
     assert lines[0] == f"  seed: {rec.seed}  (generated; pass --seed to choose it)"
-    assert lines[1].startswith("[ 1/10] spec check")
+    assert lines[1].startswith(f"[ 1/{len(STAGES)}] spec check")
     assert len(lines) == 2
     assert "infeasible" in result.note or "feasible" in result.note
 
@@ -127,7 +131,7 @@ def test_subprocess_run_stops_at_gate_1_with_exit_1(tmp_path: Path,
     assert doc["decision"] == "NO-GO"
     assert doc["gates"]["indexes"] is None
     assert doc["seed"] == "run_bad" == json.loads((out / "report.json").read_text())["seed"]
-    assert "[ 3/10] validate" in proc.stderr  # stage lines go to stderr with --json
+    assert "[ 3/12] validate" in proc.stderr  # stage lines go to stderr with --json
     assert (out / "report.html").is_file()
     assert (out / "report.md").is_file()
 

@@ -16,9 +16,14 @@ from tests.run.conftest import INDEXES
 pytestmark = [pytest.mark.db, pytest.mark.slow]  # every test here generates a dataset
 
 
+WORKLOAD = ("--workload-seconds", "2", "--workload-clients", "1,2", "--workload-repeats", "2")
+"""A short workload phase (the end-to-end test); the others run with ``--no-workload``."""
+
+
 def invoke(*args: str) -> tuple[int, str]:
+    phase = () if "--workload-seconds" in args else ("--no-workload",)
     result = CliRunner().invoke(app, ["run", "--band", "ci", "--runs", "3", "--workers", "1",
-                                      "--indexes", str(INDEXES), *args])
+                                      "--indexes", str(INDEXES), *phase, *args])
     return result.exit_code, result.output
 
 
@@ -35,16 +40,28 @@ def test_run_end_to_end_writes_reports_and_exits_with_the_verdict(
         pg_dsn: str, fresh_schema: str, tmp_path: Path) -> None:
     out = tmp_path / "ci"
     code, output = invoke("--seed", "run_e2e", "--dsn", pg_dsn, "--schema", fresh_schema,
-                          "--out", str(out))
+                          "--out", str(out), *WORKLOAD)
     report = json.loads((out / "report.json").read_text())
-    assert code == (0 if report["decision"] == "GO" else 1), output
+    assert code == 1, output
     assert report["gates"]["fidelity"]["decision"] == "GO"
-    assert report["gates"]["indexes"]["decision"] in ("GO", "NO-GO")
-    assert report["decision"] == report["gates"]["indexes"]["decision"]
+    # the shipped candidate's two DESC copies are redundant: NO-GO by rule, whatever the clock
+    assert report["gates"]["indexes"]["decision"] == "NO-GO"
+    assert report["decision"] == "NO-GO"
     assert report["seed"] == "run_e2e"
     assert report["band"] == "ci"
     assert report["counts"]["messages"] == 60_000
-    assert [s["status"] for s in report["stages"]] == ["done"] * 10
+    assert [s["status"] for s in report["stages"]] == ["done"] * 12
+    # the workload phase: replayed pre and post with the same seed, rows cleaned up, judged
+    pre, post = (json.loads((out / f"workload-{s}.json").read_text()) for s in ("pre", "post"))
+    assert pre["seed"] == post["seed"]
+    for wl in (pre, post):
+        assert [(lv["clients"], lv["repeat"]) for lv in wl["levels"]] == [
+            (1, 0), (2, 0), (1, 1), (2, 1)]
+        assert all(lv["control"]["transactions"] > 0 for lv in wl["levels"])
+        assert wl["cleanup"]["counts"]["equal"] is True
+    compare = json.loads((out / "compare.json").read_text())
+    assert compare["criteria"][-1]["name"] == "workload_no_regression"
+    assert [lv["clients"] for lv in compare["workload"]["levels"]] == [1, 2]
     assert "seed" not in output.split("spec check")[0]  # a given seed is not announced
     for name in ("report.md", "report.html", "baseline-pre.json", "baseline-post.json"):
         assert (out / name).is_file(), name
@@ -60,6 +77,9 @@ def test_run_end_to_end_writes_reports_and_exits_with_the_verdict(
     assert "| Q1 |" in md
     assert "Gate 1: fidelity" in md
     assert "REDUNDANT".lower() in md.lower()
+    assert "### Under load (workload replay, pre and post)" in md
+    assert "| 2 | time per transaction |" in md
+    assert html.count("p95 latency against clients</text>") == 7  # one chart per type
     # default finish: data kept, phase-2 indexes rolled back
     assert schema_exists(pg_dsn, fresh_schema)
     assert "messages_conversationId_createdAt_desc_idx" not in index_names(pg_dsn, fresh_schema)
@@ -102,6 +122,8 @@ def test_resume_after_interruption_redoes_nothing_complete(pg_dsn: str, fresh_sc
     status = {s["name"]: s["status"] for s in report["stages"]}
     assert status["generate"] == "skipped"
     assert status["load"] == "done"
+    assert status["workload pre"] == status["workload post"] == "skipped"  # --no-workload
+    assert not (out / "workload-pre.json").exists()
     assert (out / "manifest.json").stat().st_mtime_ns == manifest_mtime
     # --keep leaves the new indexes
     assert "messages_conversationId_createdAt_desc_idx" in index_names(pg_dsn, fresh_schema)

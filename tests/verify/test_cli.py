@@ -48,6 +48,35 @@ def test_compare_exit_codes(tmp_path: Path) -> None:
     assert r.exit_code == 1, r.output
 
 
+def test_compare_with_the_workload_under_load(tmp_path: Path) -> None:
+    from tests.verify.test_workload_compare import _doc
+
+    cand = tmp_path / "cand.sql"
+    cand.write_text('CREATE INDEX CONCURRENTLY "i" ON {schema}."messages" ("type", "id");\n')
+    new = index("i", "messages", "type", "id")
+    pre = _write(tmp_path, "pre.json", doc("pre", [result("Q1", "a", 10, sorts=1)]))
+    post = _write(tmp_path, "post.json", doc("post", [result("Q1", "a", 1, indexes=("i",))],
+                                             indexes=[new]))
+    w_pre = _write(tmp_path, "w-pre.json", {**_doc(1), "format": "synthgen-workload/1"})
+    w_ok = _write(tmp_path, "w-ok.json", _doc(2))
+    w_bad = _write(tmp_path, "w-bad.json", _doc(2, slower={"Q4": 2.0}))
+    args = ["verify", "compare", str(pre), str(post), "--indexes", str(cand), "--workload"]
+    r = runner.invoke(app, [*args, str(w_pre), str(w_ok)])
+    assert r.exit_code == 0, r.output
+    assert "ok: no workload p95 or throughput degraded" in r.output
+    assert "under load" in r.output
+    r = runner.invoke(app, [*args, str(w_pre), str(w_bad)])
+    assert r.exit_code == 1, r.output
+    assert "FAIL: 2 workload figure(s) degraded" in r.output
+    assert "1 clients: Q4 p95 +" in r.output
+    r = runner.invoke(app, [*args, str(w_pre), str(post)])
+    assert r.exit_code == 2
+    assert "is not a synthgen-workload/1 document" in r.output
+    r = runner.invoke(app, [*args, str(w_pre), str(tmp_path / "none.json")])
+    assert r.exit_code == 2
+    assert "workload file not found" in r.output
+
+
 def test_compare_refuses_a_file_that_is_not_a_baseline(tmp_path: Path) -> None:
     junk = _write(tmp_path, "junk.json", {"hello": 1})
     r = runner.invoke(app, ["verify", "compare", str(junk), str(junk)])
