@@ -123,9 +123,9 @@ def workload_facts(wl: dict[str, Any]) -> list[str]:
     """How the workload was judged, and the drift each level's controls measured."""
     out = [wl["criterion"]["text"],
            "p95 in ms per repeat; change = post / pre − 1 (+ is slower), for throughput the "
-           "time per transaction (+ is fewer transactions per second); each level's ratios "
-           "are divided by its control steps' drift (the parameter draw alone, which no "
-           "index changes)."]
+           "time per transaction (+ is fewer transactions per second); each step's figure is "
+           "taken relative to the control step run just before it (the parameter draw alone, "
+           "which no index changes), so the machine's speed cancels."]
     out += [f"{lv['clients']} client(s): machine drift "
             + (f"{pct(lv['drift']['ratio'] - 1, True)} (controls)" if lv["drift"]["applied"]
                else "not measured (no control steps)") for lv in wl["levels"]]

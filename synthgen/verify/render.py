@@ -104,8 +104,8 @@ def render_text(report: dict[str, Any], *, diffs: bool = True) -> str:
             + ", ".join(f"{q} {s['pre']}→{s['post']}" for q, s in sorts.items())]
     wl = report.get("workload")
     if wl:
-        out += ["", "under load (workload replay; p95 and time per transaction, post/pre after "
-                "each level's control drift):"] + workload_lines(wl)
+        out += ["", "under load (workload replay; p95 and time per transaction, post/pre, each "
+                "step relative to its control step):"] + workload_lines(wl)
     if report["new_indexes"]:
         out += ["", "new indexes:"] + index_lines(report["new_indexes"])
     if report["warnings"]:

@@ -9,9 +9,11 @@ Per client level and transaction type, the p95 latency over the repeats pre vs p
 Hodges–Lehmann ratio and its rank interval (``stats.hl_interval``; with 3 repeats a side the
 interval spans the nine pairwise ratios); the same for the level's throughput, turned into
 time per transaction (pre tps / post tps) so that one convention holds: ratio > 1 is worse.
-The machine's drift at each level is the controls' p50 ratio (post / pre, the same
-estimate); every ratio and interval of that level is divided by it when each side has a
-control for every repeat. A type with fewer than ``MIN_TRANSACTIONS`` transactions in any
+The machine's speed is taken out step by step: when every step of a level has its control
+(run just before it), each step's p95 is divided by its control's p50 and its throughput
+multiplied by it, so a machine that slows down between two repeats, or between pre and
+post, moves a figure and its control together. The level's drift shown is the controls' own
+ratio (post / pre, the same estimate). A type with fewer than ``MIN_TRANSACTIONS`` transactions in any
 repeat is reported but not judged (its p95 is a handful of samples).
 
 Verdict (criterion ``workload_no_regression``): no judged p95 and no level's time per
@@ -46,10 +48,20 @@ def _drift(pre: list[dict[str, Any]], post: list[dict[str, Any]]) -> dict[str, A
     return {"applied": True, "ratio": round(r, 4), "interval": [round(lo, 4), round(hi, 4)]}
 
 
-def _case(what: str, pre: list[float], post: list[float], drift: float,
-          band: float) -> dict[str, Any]:
-    r, lo, hi = stats.hl_interval(pre, post)
-    r, lo, hi = r / drift, lo / drift, hi / drift
+def _controls(levels: list[dict[str, Any]]) -> list[float] | None:
+    """Each step's control p50 (ms), or None when a step has none."""
+    out = [lv.get("control", {}).get("p50_ms") for lv in levels]
+    return None if any(x is None or x <= 0 for x in out) else [float(x) for x in out]
+
+
+def _case(what: str, pre: list[float], post: list[float], ctl: tuple[list[float],
+          list[float]] | None, band: float) -> dict[str, Any]:
+    """Ratio and interval of ``post`` vs ``pre``, each step's value taken relative to its
+    own control when ``ctl`` holds them (time-like values: larger is worse)."""
+    a, b = (pre, post) if ctl is None else (
+        [x / c for x, c in zip(pre, ctl[0], strict=True)],
+        [x / c for x, c in zip(post, ctl[1], strict=True)])
+    r, lo, hi = stats.hl_interval(a, b)
     return {"what": what, "pre": [round(x, 4) for x in pre], "post": [round(x, 4) for x in post],
             "ratio": round(r, 4), "change": round(r - 1, 4),
             "interval": [round(lo, 4), round(hi, 4)], "class": stats.classify(lo, hi, band)}
@@ -71,14 +83,15 @@ def compare_workloads(pre: dict[str, Any], post: dict[str, Any],
     for clients in sorted(set(a_levels) & set(b_levels)):
         a, b = a_levels[clients], b_levels[clients]
         drift = _drift(a, b)
-        f = drift["ratio"]
+        ca, cb = _controls(a), _controls(b)
+        ctl = (ca, cb) if ca is not None and cb is not None else None
         tps_a = [float(lv["summary"]["all"]["tps"] or 0) for lv in a]
         tps_b = [float(lv["summary"]["all"]["tps"] or 0) for lv in b]
         level: dict[str, Any] = {"clients": clients, "repeats": [len(a), len(b)],
                                  "drift": drift, "types": {}}
         if min(tps_a + tps_b) > 0:
             t = _case(f"{clients} clients: time per transaction", [1 / x for x in tps_a],
-                      [1 / x for x in tps_b], f, band)
+                      [1 / x for x in tps_b], ctl, band)
             t["tps"] = {"pre": [round(x, 3) for x in tps_a], "post": [round(x, 3) for x in tps_b]}
             level["throughput"] = t
             judged.append(t)
@@ -92,7 +105,7 @@ def compare_workloads(pre: dict[str, Any], post: dict[str, Any],
                 unjudged.append(f"{name}@{clients} (n={n})")
                 continue
             c = _case(what, [float(x["p95_ms"]) for x in fa], [float(x["p95_ms"]) for x in fb],
-                      f, band)
+                      ctl, band)
             c["min_transactions"] = n
             level["types"][name] = c
             judged.append(c)
