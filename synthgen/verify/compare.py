@@ -39,7 +39,9 @@ a read's time only through its plan or buffers, and a write's only on its own ta
 1. ``weighted_time``: 1 − G_time ≥ the threshold (default 30 %);
 2. ``weighted_buffers``: G_buffers ≤ 1.10 — the deterministic signal may not contradict the
    clock (a time gain bought with > 10 % more buffer work is not credited);
-3. ``no_degradation``: no case, read or write, degraded (its whole interval above +10 %);
+3. ``no_degradation``: no case, read or write, degraded (its whole interval above +10 %),
+   controls apart: a control does the same work pre and post, so a control measured
+   degraded is the clock's noise, named in a warning;
 4. ``indexes_earn_their_keep``: every new index is non-redundant and used by the post plan of
    at least one improved case; otherwise it is named with its cost (size, build time, the
    write paths' change);
@@ -99,7 +101,7 @@ def _case(pre: dict[str, Any], post: dict[str, Any], point: str, comparable: boo
     changed = a["shape"] != b["shape"]
     case = {
         "query": pre["query"], "param_set": pre["param_set"], "point": point,
-        "kind": pre.get("kind", "read"), "comparable": comparable,
+        "kind": pre.get("kind", "read"), "comparable": comparable, "control": False,
         "pre": {"p50": pre["execution_ms"]["p50"], "p95": pre["execution_ms"]["p95"],
                 "batch": pre.get("batch", 1), "runs": len(pre["runs_ms"])},
         "post": {"p50": post["execution_ms"]["p50"], "p95": post["execution_ms"]["p95"],
@@ -275,6 +277,9 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
     cases, draws = [m[0] for m in made], [m[1] for m in made]
     before = {i["name"] for i in pre.get("indexes", [])}
     new_tables = {i["table"] for i in post.get("indexes", []) if i["name"] not in before}
+    for k in ("read", "write"):
+        for i in _controls(cases, k, new_tables):
+            cases[i]["control"] = True
     drifts = {k: _drift(cases, draws, k, new_tables) for k in ("read", "write")}
     draws = _correct(cases, draws, drifts, band)
     drift = {k: {f: v for f, v in d.items() if f != "draws"} for k, d in drifts.items()
@@ -287,7 +292,18 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
                             "a busy machine: re-measure when it is quieter")
     agg = _aggregate(cases, draws, weights)
     g_t, g_b = agg["time"]["ratio"], agg["buffers"]["ratio"]
-    degraded = [c for c in cases if c["class"] == "degraded"]
+    # a control does the same work pre and post: the candidate cannot have slowed it, so a
+    # control measured "degraded" is the clock's noise: named in a warning, not a verdict
+    degraded = [c for c in cases if c["class"] == "degraded" and not c.get("control")]
+    noisy = [c for c in cases if c["class"] == "degraded" and c.get("control")]
+    if noisy:
+        warnings.append(
+            f"{len(noisy)} control case(s) measured degraded although their work did not "
+            "change (same plan and buffers, or a write on a table without a new index): "
+            + "; ".join(f"{c['query']}/{c['param_set']} {stats.pct(c['change'])}"
+                        for c in noisy[:6])
+            + ". That is the clock's noise on this machine; the other cases' intervals are "
+              "no tighter than that — re-measure when it is quieter")
     indexes = _index_findings(pre, post, cases, builds or {})
     failing_idx = [i for i in indexes if not i["credited"]]
     like = _like_for_like(pre, post, cases, candidate, _cache(pre, post, pairs))
