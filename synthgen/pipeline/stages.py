@@ -29,7 +29,7 @@ from synthgen.dataset import (
     write_json,
 )
 from synthgen.errors import InputError
-from synthgen.pipeline.options import default_seed, sha256_short, sha256_short_text
+from synthgen.pipeline.options import default_seed, sha256_short
 from synthgen.pipeline.record import (
     Applied,
     Baseline,
@@ -42,7 +42,15 @@ from synthgen.pipeline.record import (
     RunRecord,
     RunState,
     SpecCheck,
-    Workload,
+)
+from synthgen.pipeline.workload import (
+    reuse_workload_post,
+    reuse_workload_pre,
+    workload_key,
+    workload_on,
+    workload_post,
+    workload_post_key,
+    workload_pre,
 )
 
 
@@ -300,74 +308,6 @@ def reuse_baseline_post(rec: RunRecord) -> Baseline:
     return rec.post
 
 
-# -- the workload under load, pre and post ------------------------------------------------
-
-
-def _workload_on(rec: RunRecord) -> bool:
-    return rec.opts.workload_seconds > 0
-
-
-def _workload_key(rec: RunRecord) -> dict[str, Any]:
-    o = rec.opts
-    return {**rec.target_key(), "seconds": o.workload_seconds,
-            "clients": list(o.workload_clients), "repeats": o.workload_repeats}
-
-
-def _workload_post_key(rec: RunRecord) -> dict[str, Any]:
-    return {**_workload_key(rec), **_post_key(rec)}
-
-
-WORKLOAD_CONTROL_SECONDS = 1
-"""The draw-only control step before each workload step (thousands of draws a second)."""
-
-
-def _replay(rec: RunRecord, file: str, label: str) -> Workload:
-    """Replay the spec's mix at the options' client levels; the same pgbench seed pre and
-    post (derived from the run's seed), so both sides draw the same parameters."""
-    from synthgen.generate.plan import resolve
-    from synthgen.workload import WorkloadOptions, make_mix, run_workload, spec_weights
-
-    o = rec.opts
-    if not _workload_on(rec):
-        return Workload(None, "not measured (--workload-seconds 0)")
-    _, spec = resolve(o.band, o.spec)
-    seed = int(sha256_short_text(rec.seed), 16) % 2**31
-    options = WorkloadOptions(make_mix(spec_weights(spec.workload)), o.workload_clients,
-                              o.workload_seconds, seed=seed, repeats=o.workload_repeats,
-                              control_seconds=WORKLOAD_CONTROL_SECONDS)
-    doc = run_workload(rec.target(), o.schema, options, progress=rec.events.progress)
-    doc["label"] = label
-    write_json(rec.out / file, doc, default=str)
-    tps = {lv["clients"]: lv["summary"]["all"]["tps"] for lv in doc["levels"]}
-    return Workload(doc, f"{len(doc['levels'])} steps of {o.workload_seconds} s, tps by "
-                         f"clients {', '.join(f'{c}: {t:.1f}' for c, t in tps.items())} "
-                         f"(last repeat); counts restored")
-
-
-def _reuse_replay(rec: RunRecord, file: str) -> Workload:
-    return Workload(read_json(rec.out / file), f"{file} exists")
-
-
-def workload_pre(rec: RunRecord) -> Workload:
-    rec.workload_pre = _replay(rec, WORKLOAD_PRE, "pre")
-    return rec.workload_pre
-
-
-def reuse_workload_pre(rec: RunRecord) -> Workload:
-    rec.workload_pre = _reuse_replay(rec, WORKLOAD_PRE)
-    return rec.workload_pre
-
-
-def workload_post(rec: RunRecord) -> Workload:
-    rec.workload_post = _replay(rec, WORKLOAD_POST, "post")
-    return rec.workload_post
-
-
-def reuse_workload_post(rec: RunRecord) -> Workload:
-    rec.workload_post = _reuse_replay(rec, WORKLOAD_POST)
-    return rec.workload_post
-
-
 # -- gate 2 and after ---------------------------------------------------------------------
 
 
@@ -438,14 +378,14 @@ STAGES: tuple[Stage, ...] = (
     Stage("baseline pre", baseline_pre, reuse_baseline_pre, outputs=(BASELINE_PRE,),
           key=_pre_key),
     Stage("workload pre", workload_pre, reuse_workload_pre, outputs=(WORKLOAD_PRE,),
-          key=_workload_key, enabled=_workload_on),
+          key=workload_key, enabled=workload_on),
     # the index build is idempotent: redone whenever the post baseline is
     Stage("apply indexes", apply_indexes, reuse_apply, outputs=(BASELINE_POST,), key=_post_key,
           state="baseline post"),
     Stage("baseline post", baseline_post, reuse_baseline_post, outputs=(BASELINE_POST,),
           key=_post_key),
     Stage("workload post", workload_post, reuse_workload_post, outputs=(WORKLOAD_POST,),
-          key=_workload_post_key, enabled=_workload_on),
+          key=workload_post_key, enabled=workload_on),
     Stage("compare", compare),
     Stage("finish", finish),
     Stage("report", report, final=True),

@@ -16,23 +16,7 @@ geometric mean** G = exp(Σ w_q · log-ratio_q), with w_q the spec's ``workload`
 renormalised over the measured queries. G < 1 is faster; improvement = 1 − G. The same for
 buffers.
 
-**Machine drift** (a shared machine runs faster or slower while post is measured than while
-pre was) is measured, not assumed away, by *control* cases: cases that do the same work pre
-and post, so their median log ratio is the machine's speed change. Reads and writes are
-measured in separate phases (writes first), so each kind has its own controls and factor:
-
-- read controls: read cases whose plan shape and buffer count (within 1 %) did not change;
-- write controls: write cases on a table that gained no index (an index on one table cannot
-  change an insert into another; their buffer counts are not compared, since rolled-back
-  probe rows leave index entries behind that move a write's buffers between baselines).
-
-With at least ``MIN_CONTROLS`` read (``MIN_WRITE_CONTROLS`` write) controls, every case of
-that kind has its ratio and interval divided by the factor before classification and
-aggregation (the aggregate's bootstrap draws subtract the controls' median draw, so the
-drift's own uncertainty widens G's interval); raw values are kept beside them; with fewer,
-that kind stays raw and the rule says so. A drift beyond ``DRIFT_WARN`` is a warning:
-re-measure on a quieter machine. A control cannot hide a candidate's cost: an index changes
-a read's time only through its plan or buffers, and a write's only on its own table.
+**Machine drift** is measured by control cases and divided out (``synthgen.verify.drift``).
 
 **GO** requires every criterion:
 
@@ -64,6 +48,14 @@ import numpy as np
 
 from synthgen.errors import InputError
 from synthgen.verify import stats
+from synthgen.verify.drift import (
+    DRIFT_WARN,
+    WRITE_TABLES,
+    correct,
+    drift_line,
+    mark_controls,
+    measure_drift,
+)
 from synthgen.verify.hints import hints
 from synthgen.verify.plan import render_tree
 from synthgen.verify.redundancy import new_indexes
@@ -72,15 +64,6 @@ MIN_IMPROVEMENT = 0.30
 MAX_BUFFERS_RATIO = 1.10
 CACHE_PARITY = 0.01
 _PINNED = ("jit", "max_parallel_workers_per_gather", "work_mem", "server_version")
-WRITE_TABLES = {"Q2": "messages", "Q5": "message_receipts"}
-MIN_CONTROLS = 5
-"""Fewest read controls (same plan, same buffers) from which the reads' drift is removed."""
-MIN_WRITE_CONTROLS = 2
-"""Fewest write controls (no new index on the written table) for the writes' drift."""
-CONTROL_BUFFERS = 0.01
-"""A control's buffer count may differ pre vs post by at most this fraction."""
-DRIFT_WARN = 0.20
-"""A machine drift beyond ±this is corrected, and warned about."""
 
 
 def _buffers(res: dict[str, Any]) -> float:
@@ -159,57 +142,6 @@ def _match(pre: dict[str, Any], post: dict[str, Any]) -> tuple[list[tuple[dict[s
     return pairs, warnings
 
 
-def _controls(cases: list[dict[str, Any]], kind: str, new_tables: set[str]) -> list[int]:
-    """The cases of ``kind`` that do the same work pre and post (see module doc)."""
-    def same_work(c: dict[str, Any]) -> bool:
-        return bool(c["comparable"] and c["buffers"]["pre"] > 0
-                    and abs(c["buffers"]["ratio"] - 1) <= CONTROL_BUFFERS)
-
-    if kind == "read":
-        return [i for i, c in enumerate(cases)
-                if c["kind"] == "read" and not c["plan"]["changed"] and same_work(c)]
-    return [i for i, c in enumerate(cases)
-            if c["kind"] == "write" and c["comparable"] and c["query"] in WRITE_TABLES
-            and WRITE_TABLES[c["query"]] not in new_tables]
-
-
-def _drift(cases: list[dict[str, Any]], draws: list[np.ndarray], kind: str,
-           new_tables: set[str]) -> dict[str, Any]:
-    """The machine's speed change post vs pre for one kind of case, from its controls."""
-    ctrl = _controls(cases, kind, new_tables)
-    need = MIN_CONTROLS if kind == "read" else MIN_WRITE_CONTROLS
-    out: dict[str, Any] = {"kind": kind, "controls": len(ctrl), "min_controls": need,
-                           "cases": sum(c["kind"] == kind for c in cases),
-                           "queries": sorted({cases[i]["query"] for i in ctrl})}
-    if len(ctrl) < need:
-        return {**out, "applied": False, "ratio": 1.0, "interval": [1.0, 1.0],
-                "draws": np.zeros_like(draws[0]) if draws else np.zeros(1)}
-    log_d = float(np.median([math.log(max(cases[i]["ratio"], 1e-9)) for i in ctrl]))
-    d_draws = np.median(np.stack([draws[i] for i in ctrl]), axis=0)
-    lo, hi = stats.interval(d_draws)
-    return {**out, "applied": True, "ratio": round(math.exp(log_d), 4),
-            "interval": [round(lo, 4), round(hi, 4)], "draws": d_draws}
-
-
-def _correct(cases: list[dict[str, Any]], draws: list[np.ndarray],
-             drifts: dict[str, dict[str, Any]], band: float) -> list[np.ndarray]:
-    """Divide each case's ratio and interval by its kind's drift, reclassify; keep the raw."""
-    out = list(draws)
-    for i, c in enumerate(cases):
-        d = drifts.get(c["kind"])
-        if d is None or not d["applied"]:
-            continue
-        f = d["ratio"]
-        c["raw"] = {"ratio": c["ratio"], "interval": c["interval"], "class": c["class"]}
-        c["ratio"] = c["ratio"] / f
-        c["change"] = c["ratio"] - 1
-        lo, hi = c["interval"][0] / f, c["interval"][1] / f
-        c["interval"] = [lo, hi]
-        c["class"] = stats.classify(lo, hi, band)
-        out[i] = draws[i] - d["draws"]
-    return out
-
-
 def _aggregate(cases: list[dict[str, Any]], draws: list[np.ndarray],
                weights: dict[str, float]) -> dict[str, Any]:
     """Weighted geometric means of time (with its bootstrap interval) and buffers."""
@@ -277,11 +209,9 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
     cases, draws = [m[0] for m in made], [m[1] for m in made]
     before = {i["name"] for i in pre.get("indexes", [])}
     new_tables = {i["table"] for i in post.get("indexes", []) if i["name"] not in before}
-    for k in ("read", "write"):
-        for i in _controls(cases, k, new_tables):
-            cases[i]["control"] = True
-    drifts = {k: _drift(cases, draws, k, new_tables) for k in ("read", "write")}
-    draws = _correct(cases, draws, drifts, band)
+    mark_controls(cases, new_tables)
+    drifts = {k: measure_drift(cases, draws, k, new_tables) for k in ("read", "write")}
+    draws = correct(cases, draws, drifts, band)
     drift = {k: {f: v for f, v in d.items() if f != "draws"} for k, d in drifts.items()
              if d["cases"]}
     for d in drift.values():
@@ -377,20 +307,6 @@ def rule_lines(agg: dict[str, Any], min_improvement: float, band: float,
         out.append(f"not weighted (no workload share): {', '.join(agg['unweighted_queries'])}; "
                    "they still count for degradation")
     return out
-
-
-def drift_line(d: dict[str, Any]) -> str:
-    """One line on one kind's machine drift: what its controls said and whether it was removed."""
-    what = ("read cases with the same plan and buffers" if d["kind"] == "read"
-            else "write cases on tables without a new index")
-    if not d["applied"]:
-        return (f"{d['kind']} drift not removed: {d['controls']} control(s) ({what}) < "
-                f"{d['min_controls']} needed; {d['kind']} ratios are raw")
-    lo, hi = d["interval"]
-    return (f"{d['kind']} drift: {d['controls']} controls ({what}; "
-            f"{', '.join(d['queries'])}) ran {stats.pct(d['ratio'] - 1)} post vs pre (95% "
-            f"interval {stats.pct(lo - 1)} to {stats.pct(hi - 1)}); every {d['kind']} case's "
-            f"ratio and interval are divided by {d['ratio']:.4f} (raw values kept)")
 
 
 def _sorts_by_query(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
