@@ -24,13 +24,20 @@ def _write(tmp: Path, name: str, d: dict) -> Path:
     return p
 
 
-def test_compare_exit_codes(tmp_path: Path) -> None:
-    cand = tmp_path / "cand.sql"
+def _go_files(tmp: Path) -> tuple[Path, Path, Path]:
+    """A candidate file creating index i, and a pre/post pair it makes 10x faster."""
+    cand = tmp / "cand.sql"
     cand.write_text('CREATE INDEX CONCURRENTLY "i" ON {schema}."messages" ("type", "id");\n')
     new = index("i", "messages", "type", "id")
-    pre = _write(tmp_path, "pre.json", doc("pre", [result("Q1", "a", 10, sorts=1)]))
-    good = _write(tmp_path, "good.json", doc("post", [result("Q1", "a", 1, indexes=("i",))],
-                                             indexes=[new]))
+    pre = _write(tmp, "pre.json", doc("pre", [result("Q1", "a", 10, sorts=1)]))
+    good = _write(tmp, "good.json", doc("post", [result("Q1", "a", 1, indexes=("i",))],
+                                        indexes=[new]))
+    return cand, pre, good
+
+
+def test_compare_exit_codes(tmp_path: Path) -> None:
+    cand, pre, good = _go_files(tmp_path)
+    new = index("i", "messages", "type", "id")
     bad = _write(tmp_path, "bad.json", doc("post", [result("Q1", "a", 9.5, sorts=1)],
                                            indexes=[new]))
     r = runner.invoke(app, ["verify", "compare", str(pre), str(good), "--indexes", str(cand)])
@@ -51,12 +58,7 @@ def test_compare_exit_codes(tmp_path: Path) -> None:
 def test_compare_with_the_workload_under_load(tmp_path: Path) -> None:
     from tests.verify.test_workload_compare import _doc
 
-    cand = tmp_path / "cand.sql"
-    cand.write_text('CREATE INDEX CONCURRENTLY "i" ON {schema}."messages" ("type", "id");\n')
-    new = index("i", "messages", "type", "id")
-    pre = _write(tmp_path, "pre.json", doc("pre", [result("Q1", "a", 10, sorts=1)]))
-    post = _write(tmp_path, "post.json", doc("post", [result("Q1", "a", 1, indexes=("i",))],
-                                             indexes=[new]))
+    cand, pre, post = _go_files(tmp_path)
     w_pre = _write(tmp_path, "w-pre.json", {**_doc(1), "format": "synthgen-workload/1"})
     w_ok = _write(tmp_path, "w-ok.json", _doc(2))
     w_bad = _write(tmp_path, "w-bad.json", _doc(2, slower={"Q4": 2.0}))

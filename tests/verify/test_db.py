@@ -18,6 +18,7 @@ from synthgen.verify import apply_indexes, baseline, compare, rollback_indexes
 from synthgen.verify.explain import schema_indexes
 from synthgen.verify.indexes import invalid_indexes
 from synthgen.verify.params import choose_params
+from tests.fixtures.db import drop_history_indexes
 from tests.verify import minidata
 
 pytestmark = pytest.mark.db
@@ -151,13 +152,7 @@ def test_dropping_the_index_q1_needs_is_reported_degraded(chat: tuple[str, str])
     # both access paths by conversation go, so the effect (~30 µs → a few ms) dwarfs the
     # run-to-run spread even on a busy CI machine
     pre = baseline(dsn, schema, "pre", runs=5, warmup=1)
-    conn = connect(dsn, autocommit=True)
-    try:
-        execute(conn, f'DROP INDEX "{schema}"."messages_conversationId_createdAt_idx"')
-        execute(conn, f'ALTER TABLE "{schema}"."messages" DROP CONSTRAINT '
-                      '"messages_conversationId_id_key"')
-    finally:
-        conn.close()
+    drop_history_indexes(dsn, schema)
     post = baseline(dsn, schema, "post", runs=5, warmup=1, param_sets=pre["param_sets"])
     report = compare(pre, post)
     q1 = [c for c in report["cases"] if c["query"] == "Q1"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from synthgen.pg.connect import connect, execute
 from synthgen.verify.workload_compare import compare_workloads
 from synthgen.workload import WorkloadOptions, make_mix, run_workload
+from tests.fixtures.db import drop_history_indexes
 from tests.verify import minidata
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]  # two replays with repeats and controls
@@ -24,13 +24,7 @@ def test_dropping_the_history_index_is_a_workload_regression_by_name(
     options = WorkloadOptions(make_mix({"Q1": 1.0, "Q3": 4.0}), (1, 2), 2, seed=11, repeats=2,
                               control_seconds=1)
     pre = run_workload(pg_dsn, fresh_schema, options)
-    conn = connect(pg_dsn, autocommit=True)
-    try:
-        execute(conn, f'DROP INDEX "{fresh_schema}"."messages_conversationId_createdAt_idx"')
-        execute(conn, f'ALTER TABLE "{fresh_schema}"."messages" DROP CONSTRAINT '
-                      '"messages_conversationId_id_key"')
-    finally:
-        conn.close()
+    drop_history_indexes(pg_dsn, fresh_schema)
     post = run_workload(pg_dsn, fresh_schema, options)
     assert all(lv["control"]["transactions"] > 0 for lv in pre["levels"] + post["levels"])
     r = compare_workloads(pre, post)
