@@ -28,6 +28,7 @@ th{background:#f5f7f9} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .GO,.ok,.improved{color:#1e7b45} .NO-GO,.critical,.failed,.degraded{color:#b42318} .warning{color:#a15c07}
 .b-GO{background:#1e7b45} .b-NO-GO{background:#b42318} .b-INCOMPLETE,.b-none{background:#7b8794}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}
+.small{display:grid;grid-template-columns:repeat(auto-fit,minmax(270px,1fr));gap:12px}
 svg.chart{width:100%;height:auto;background:#fff;border:1px solid #eef1f4;border-radius:6px}
 pre{background:#f5f7f9;padding:8px;overflow:auto;font-size:12px} .muted{color:#616e7c}
 """
@@ -160,7 +161,7 @@ def _gate2(g2: dict[str, Any]) -> list[str]:
     if wl:
         out.append("<h3>Under load (workload replay, pre and post)</h3><ul>"
                    + "".join(f"<li>{escape(x)}</li>" for x in workload_facts(wl)) + "</ul>")
-        out += _workload_charts(wl)
+        out.append("<div class=small>" + "".join(_workload_charts(wl)) + "</div>")
         out.append(_table(WORKLOAD_HEAD, workload_rows(wl), numeric={4}, classes={6: True}))
     if g2["new_indexes"]:
         out.append("<h3>New indexes</h3>")
