@@ -145,7 +145,8 @@ SIZE_GRID = 256
 def _attachment_size_grid(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
                           plots: Plots) -> None:
     """Per kind, how many attachments lie below each of SIZE_GRID log-spaced sizes between
-    the spec's min and max (one grouped pass; the KS distance reads it)."""
+    the spec's min and max (one grouped pass). Handed over in ``plots["attachment_sizes"]``
+    for the KS distance, which takes it out again: it is not a plot of the report."""
     sk = inputs.spec.media.size_kb
     kinds = {attachment_type(k): getattr(sk, k) for k in ATTACHMENT_KINDS}
     values = ", ".join(f"('{t}', {float(d.min)!r}, {float(d.max)!r})" for t, d in kinds.items())
