@@ -39,19 +39,18 @@ def _by_level(doc: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def _drift(pre: list[dict[str, Any]], post: list[dict[str, Any]]) -> dict[str, Any]:
-    a = [lv.get("control", {}).get("p50_ms") for lv in pre]
-    b = [lv.get("control", {}).get("p50_ms") for lv in post]
-    if not a or not b or any(x is None or x <= 0 for x in [*a, *b]):
-        return {"applied": False, "ratio": 1.0, "interval": [1.0, 1.0]}
-    r, lo, hi = stats.hl_interval([float(x) for x in a], [float(x) for x in b])
-    return {"applied": True, "ratio": round(r, 4), "interval": [round(lo, 4), round(hi, 4)]}
-
-
 def _controls(levels: list[dict[str, Any]]) -> list[float] | None:
     """Each step's control p50 (ms), or None when a step has none."""
     out = [lv.get("control", {}).get("p50_ms") for lv in levels]
     return None if any(x is None or x <= 0 for x in out) else [float(x) for x in out]
+
+
+def _drift(ctl: tuple[list[float], list[float]] | None) -> dict[str, Any]:
+    """The controls' own ratio, post vs pre (the machine's speed change at this level)."""
+    if ctl is None:
+        return {"applied": False, "ratio": 1.0, "interval": [1.0, 1.0]}
+    r, lo, hi = stats.hl_interval(*ctl)
+    return {"applied": True, "ratio": round(r, 4), "interval": [round(lo, 4), round(hi, 4)]}
 
 
 def _case(what: str, pre: list[float], post: list[float], ctl: tuple[list[float],
@@ -82,9 +81,9 @@ def compare_workloads(pre: dict[str, Any], post: dict[str, Any],
     levels, judged, unjudged = [], [], []
     for clients in sorted(set(a_levels) & set(b_levels)):
         a, b = a_levels[clients], b_levels[clients]
-        drift = _drift(a, b)
         ca, cb = _controls(a), _controls(b)
         ctl = (ca, cb) if ca is not None and cb is not None else None
+        drift = _drift(ctl)
         tps_a = [float(lv["summary"]["all"]["tps"] or 0) for lv in a]
         tps_b = [float(lv["summary"]["all"]["tps"] or 0) for lv in b]
         level: dict[str, Any] = {"clients": clients, "repeats": [len(a), len(b)],

@@ -187,11 +187,21 @@ def _run_steps(doc: dict[str, Any], dsn: str, schema: str, options: WorkloadOpti
                              f"{options.control_seconds} s")
                     ctl = Step([(draw_path, 1)], clients, options.control_seconds, seed,
                                work / tag / "control", variables=variables, threads=threads)
-                    level["control"] = _step(dsn, binary, ctl, [DRAW])["summary"]["all"]
+                    level["control"] = _control(dsn, binary, ctl)
                 progress(f"step {done}/{total}: {clients} client(s), {options.seconds} s, {mode}")
                 step = Step(weighted, clients, options.seconds, seed, work / tag / "tx",
                             options.rate_tps, variables, threads=threads)
                 doc["levels"].append({**level, **_step(dsn, binary, step, names)})
+
+
+def _control(dsn: str, binary: Path, step: Step) -> dict[str, Any]:
+    """A control step's figures: the draw alone, no server facts (nothing reads them)."""
+    result = run_step(binary, step, dsn)
+    if not result.logs:
+        raise EnvironmentProblem("pgbench wrote no per-transaction log")
+    figures: dict[str, Any] = summarize(read_logs(result.logs, with_lag=False), [DRAW],
+                                        float(step.seconds))["all"]
+    return figures
 
 
 def _step(dsn: str, binary: Path, step: Step, names: list[str]) -> dict[str, Any]:
