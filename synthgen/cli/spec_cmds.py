@@ -74,8 +74,11 @@ def _print(report: dict[str, Any], band: str) -> None:
     r = report["reads"]
     console.print(f"reads: at most {r['max_recipients']} recipient(s) per message, "
                   f"{r['reads_per_message']:.3g} reads per message; heavy rooms: "
-                  f"{r['heavy_room_member_coverage']:.3%} of (message, member) pairs read "
-                  "(what Q4's unread count sees)", markup=False)
+                  f"{r['heavy_room_reads_per_message']:.3g} reads per message, "
+                  f"{r['heavy_room_member_coverage']:.3%} (sd "
+                  f"{r['heavy_room_member_coverage_spread']:.3%}) of (message, member) pairs "
+                  f"read (what Q4's unread count sees; median of {r['plans']} independent "
+                  "plans)", markup=False)
     e = Table(title="estimated size")
     for col in ("table", "rows", "Parquet", "PostgreSQL"):
         e.add_column(col, justify="right" if col != "table" else "left")

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.bands import Band
+from synthgen.generate.fan_out import fan_out_json
 from synthgen.generate.feasibility import (
     Feasibility,
     TableSize,
     check_plan,
     disk_warning,
     estimate_bytes,
-    read_fan_out,
 )
 from synthgen.generate.plan import Plan, plan_for, resolve
 from synthgen.spec_model import Spec
@@ -56,7 +56,7 @@ class SpecCheck:
     def to_json(self) -> dict[str, Any]:
         """The spec-check report: feasibility.json's fields + estimates + disk_warning."""
         return {**self.feasibility.to_json(),
-                "reads": read_fan_out(self.plan),
+                "reads": fan_out_json(self.spec, self.band),
                 "estimates": {t: e.to_json() for t, e in self.estimates.items()},
                 "disk_warning": self.disk_warning}
 

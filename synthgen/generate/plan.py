@@ -169,16 +169,25 @@ def _members(n_users: int, weights: np.ndarray, sizes: np.ndarray,
         users[dup] = r.choice(n_users, size=k, p=p)
 
 
-def build_plan(seed: str, band: Band, spec: Spec) -> Plan:
-    """Compute the plan for a seed, band and spec."""
+@dataclass(frozen=True)
+class Rooms:
+    """The conversations' part of a plan: size class, type, members, heavy flag, messages.
+
+    Cheap (no member lists): spec check resolves seed-independent targets over many of them.
+    """
+
+    klass: np.ndarray
+    ctype: np.ndarray
+    sizes: np.ndarray
+    heavy: np.ndarray
+    counts: np.ndarray
+    adjustments: tuple[Adjustment, ...]
+
+
+def plan_rooms(seed: str, band: Band, spec: Spec) -> Rooms:
+    """The conversations of the plan for a seed (exactly what ``build_plan`` draws)."""
     c_spec = spec.conversations
     n_users, n_conv = band.users, band.conversations
-    ru = rng(seed, "plan.users")
-    weights = ru.lognormal(0.0, spec.users.activity_sigma, n_users)
-    history_ms = spec.users.history_days * MS_PER_DAY
-    start_ms = epoch_ms(band.window_start)
-    created = start_ms - ACCOUNT_BEFORE_WINDOW_MS - (ru.random(n_users) * history_ms).astype(np.int64)
-
     rc = rng(seed, "plan.conversations")
     mix = c_spec.size_mix
     klass = np.repeat(np.array([DIRECT, SMALL, LARGE], dtype=np.int8),
@@ -204,6 +213,22 @@ def build_plan(seed: str, band: Band, spec: Spec) -> Plan:
     if n_heavy:
         heavy[np.argpartition(-keys, n_heavy - 1)[:n_heavy]] = True
     counts, adjustments = _message_counts(spec, band, heavy, rk)
+    return Rooms(klass=klass, ctype=ctype, sizes=sizes, heavy=heavy, counts=counts,
+                 adjustments=tuple(adjustments))
+
+
+def build_plan(seed: str, band: Band, spec: Spec) -> Plan:
+    """Compute the plan for a seed, band and spec."""
+    n_users, n_conv = band.users, band.conversations
+    ru = rng(seed, "plan.users")
+    weights = ru.lognormal(0.0, spec.users.activity_sigma, n_users)
+    history_ms = spec.users.history_days * MS_PER_DAY
+    start_ms = epoch_ms(band.window_start)
+    created = start_ms - ACCOUNT_BEFORE_WINDOW_MS - (ru.random(n_users) * history_ms).astype(np.int64)
+
+    rooms = plan_rooms(seed, band, spec)
+    klass, ctype, sizes, heavy, counts = (rooms.klass, rooms.ctype, rooms.sizes, rooms.heavy,
+                                          rooms.counts)
     offsets = np.zeros(n_conv, dtype=np.int64)
     np.cumsum(counts[:-1], out=offsets[1:])
 
@@ -224,7 +249,7 @@ def build_plan(seed: str, band: Band, spec: Spec) -> Plan:
                 user_first_conv=first_conv, conv_class=klass, conv_type=ctype, conv_size=sizes,
                 conv_heavy=heavy, conv_messages=counts, conv_msg_offset=offsets,
                 member_offset=member_offset, member_user=members, part_bounds=bounds,
-                adjustments=tuple(adjustments))
+                adjustments=rooms.adjustments)
 
 
 _PLANS: dict[str, Plan] = {}
