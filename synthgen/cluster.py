@@ -1,11 +1,14 @@
-"""Run partition tasks on a Dask distributed cluster (``--cluster tcp://host:8786`` or ``local:N``).
+"""Run tasks on a Dask distributed cluster (``--cluster tcp://host:8786`` or ``local:N``).
 
-Dask is an optional extra (``pip install 'synthgen[cluster]'``), imported only here and only
-when a cluster is asked for. Each partition task is one Dask task: the worker builds the
-partition and writes it straight to the output (a shared filesystem or an object-store
-URL); the client only collects the manifest entries and writes the manifest last. A worker
-that dies mid-partition has its task retried elsewhere by the scheduler: partition files
-are written whole (temporary name or single upload), so a retry never leaves half a file.
+Shared by ``generate --cluster`` (a task per partition to write) and ``load --cluster`` (a
+task per ledger unit to load). Dask is an optional extra (``pip install
+'synthgen[cluster]'``), imported only here and only when a cluster is asked for.
+
+A worker that dies mid-task has its task re-run elsewhere by the scheduler (up to its
+``distributed.scheduler.allowed-failures``, 3 by default); a task that raises is re-run
+``TASK_RETRIES`` times. So a task must be safe to run twice: generation writes whole files
+(temporary name or single upload), loading commits a unit with its ledger row. Losing the
+scheduler, or a task that killed every worker it ran on, is a one-line EnvironmentProblem.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from synthgen.errors import EnvironmentProblem, InputError
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a remote scheduler before giving up."""
 TASK_RETRIES = 3
-"""Times the scheduler re-runs a task whose worker died (beyond its own allowed-failures)."""
+"""Times the scheduler re-runs a task that raised (a dead worker counts as allowed-failures)."""
 LOCAL_PREFIX = "local:"
 
 
@@ -45,6 +48,10 @@ def parse_address(address: str) -> int | str:
     return address
 
 
+def _first_line(e: BaseException) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
 @contextlib.contextmanager
 def client(address: str) -> Iterator[Any]:
     """A connected Dask client (and its local cluster, for local:N); one-line errors."""
@@ -61,20 +68,49 @@ def client(address: str) -> Iterator[Any]:
         c = distributed.Client(target, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, TimeoutError) as e:
         raise EnvironmentProblem(f"cannot reach the Dask scheduler at {target}: "
-                                 f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
-                                 ) from None
+                                 f"{_first_line(e)}") from None
     with c:
         yield c
+
+
+def preflight(address: str) -> None:
+    """Fail now, before anything is written, when the cluster cannot be used.
+
+    Checks the address, that Dask is installed, and that a remote scheduler answers (a
+    local:N cluster is started later, when its tasks are ready).
+    """
+    if isinstance(parse_address(address), str):
+        with client(address):
+            pass
+    else:
+        _dask()
+
+
+def submit(c: Any, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """One future per call of fn(*call), each re-run on failure (``TASK_RETRIES``)."""
+    return [c.submit(fn, *call, pure=False, retries=TASK_RETRIES) for call in calls]
+
+
+def completed(futures: list[Any]) -> Iterator[Any]:
+    """The futures' results as they complete; Dask's own failures as one-line errors."""
+    distributed = _dask()
+    for fut in distributed.as_completed(futures):
+        try:
+            result = fut.result()
+        except distributed.KilledWorker as e:
+            raise EnvironmentProblem(f"a Dask task killed every worker it ran on: "
+                                     f"{_first_line(e)}") from None
+        except (OSError, TimeoutError) as e:  # the scheduler went away (CommClosedError ...)
+            raise EnvironmentProblem(f"lost the Dask cluster: {_first_line(e)}") from None
+        yield result
 
 
 def map_tasks(address: str, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]
               ) -> Iterator[Any]:
     """Run fn(*call) for every call on the cluster; results as they complete."""
-    distributed = _dask()
     with client(address) as c:
-        futures = [c.submit(fn, *call, pure=False, retries=TASK_RETRIES) for call in calls]
+        futures = submit(c, fn, calls)
         try:
-            for fut in distributed.as_completed(futures):
-                yield fut.result()
+            yield from completed(futures)
         finally:
             c.cancel(futures)

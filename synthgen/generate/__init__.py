@@ -18,7 +18,7 @@
 - ``output``: where a dataset goes: a local path or a filesystem URL (s3://, gs://, ...).
 - ``resume``: the per-partition records an interrupted run leaves, and what ``--resume`` keeps.
 - ``driver``: ``generate_dataset()`` maps the partitions over worker processes (or Dask).
-- ``cluster``: the optional Dask distributed runner behind ``--cluster``.
+- ``--cluster`` maps the partitions onto Dask through ``synthgen.cluster`` (shared with load).
 """
 
 from synthgen.generate.check import SpecCheck as SpecCheck

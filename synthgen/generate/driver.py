@@ -104,7 +104,7 @@ def _run_tasks(calls: list[tuple[Any, ...]], workers: int, cluster: str | None
                ) -> Iterator[tuple[list[FileEntry], float]]:
     """Each task's (files, CPU seconds) as it completes: in process, a pool, or on Dask."""
     if cluster is not None:
-        from synthgen.generate.cluster import map_tasks
+        from synthgen.cluster import map_tasks
 
         yield from map_tasks(cluster, _task, calls)
     elif workers == 1:

@@ -87,8 +87,8 @@ def test_unreachable_scheduler_is_one_line_exit_3(tmp_path: Path) -> None:
 
 
 def test_bad_cluster_address_is_input_error(tmp_path: Path) -> None:
+    from synthgen.cluster import parse_address
     from synthgen.errors import InputError
-    from synthgen.generate.cluster import parse_address
 
     assert parse_address("local:3") == 3
     assert parse_address("tcp://h:8786") == "tcp://h:8786"
