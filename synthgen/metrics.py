@@ -57,3 +57,14 @@ METRICS: dict[str, str] = {
     "read_latency.within_1h_share": "share of reads within 1 hour",
     "read_latency.over_6h_share": "share of reads after more than 6 hours",
 }
+
+READ_FAN_OUT: dict[str, str] = {
+    "reads.per_message": "reads / messages",
+    "reads.heavy_room_per_message": "reads in heavy rooms / messages in heavy rooms (rooms "
+                                    "with at least the heavy-room floor of messages)",
+    "reads.heavy_room_member_coverage": "reads by members in heavy rooms / (messages x other "
+                                        "members) there: the share of (message, member) "
+                                        "pairs Q4's unread count sees as read",
+}
+"""The read fan-out, measured beside METRICS by gate 1 (``synthgen.fidelity.reads``) against
+targets spec check resolves over independent plans (``synthgen.generate.fan_out``)."""

@@ -370,6 +370,16 @@ class ToleranceSpec:
     ``synthgen.fidelity.distances``). The reason for each base is the drift it must catch.
     """
 
+    read_fan_out_rel: float = p(
+        0.15, "reads per message, overall and in heavy rooms (a relative band, not a "
+        "distance): one recipient more or less per message moves it by at least "
+        "1 / max_recipients (100% at the default 1, 17% at 6)", "relative deviation",
+        ge=0, le=1)
+    heavy_room_coverage_rel: float = p(
+        0.3, "heavy-room member coverage (a relative band): what Q4's unread count sees; "
+        "halving the heavy rooms' reads moves it 50%, a fan-out of 3 instead of 1 200%; "
+        "relaxed because it also carries the heavy rooms' membership, whose seed-to-seed "
+        "spread is added to it", "relative deviation", ge=0, le=1)
     hour_of_week_tv: float = p(
         0.03, "hour-of-week TV: 3% of the traffic in the wrong hours of the week is a calendar "
         "drift a query plan would notice (a flat day moves it 0.13, a 6-hour shift 0.21)",

@@ -73,7 +73,8 @@ def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float
     return out
 
 
-DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
+DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv",
+           "reads.per_message": "reads.read_rate and the conversations' sizes"}
 """Metrics that are a monotone function of another: reported, never voting (B = (cv - 1) /
 (cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
 
@@ -106,6 +107,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
     from synthgen.fidelity.prepare import prepare
+    from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.progress import (
         DISTRIBUTIONS,
         FILES,
@@ -164,6 +166,8 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
             if "attachment_sizes" in plots:  # the KS grid: judged here, not kept as a plot
                 checks += attachment_size_checks(plots.pop("attachment_sizes"), inputs.spec,
                                                  inputs.band, tol.scale)
+            if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
+                checks += fan_out_checks(con, inputs, tol, targets_override)
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

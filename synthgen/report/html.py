@@ -223,6 +223,13 @@ def render_html(doc: dict[str, Any]) -> str:
                             "verdict"],
                            fidelity_rows(g1["checks"]), numeric={1, 2, 3, 4, 5},
                            classes={6: True}))
+    from synthgen.report.reads import HEAD, fan_out
+
+    reads = fan_out(doc)
+    if reads:
+        body.append("<h3>Read fan-out</h3>" + _table(HEAD, reads[0], numeric={1, 2, 3, 4},
+                                                       classes={5: True})
+                    + f"<p class=muted>{escape(reads[1])}</p>")
     if g2:
         body += _gate2(g2)
     idx = doc.get("indexes")

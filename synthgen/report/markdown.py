@@ -163,6 +163,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += _table(["metric", "spec", "resolved target", "achieved", "deviation", "band",
                        "verdict"],
                       fidelity_rows(g1["checks"]))
+    from synthgen.report.reads import HEAD, fan_out
+
+    reads = fan_out(doc)
+    if reads:
+        out += ["", "### Read fan-out", ""] + _table(HEAD, reads[0]) + ["", reads[1]]
     if g2:
         out += ["", f"## Gate 2: indexes — {g2['decision']}", ""]
         out += [f"- {r}" for r in g2["reasons"]]
