@@ -112,8 +112,13 @@ def load(
                                                 help="Write the JSON report here.")] = None,
     slice_rows: Annotated[int, typer.Option("--slice-rows", min=1, hidden=True,
                                             help="Messages per time slice.")] = 250_000,
+    cluster: Annotated[str | None, opt.cluster(
+        "Load the partitions from Dask workers: tcp://scheduler:8786, or local:N for N local "
+        "worker processes (needs pip install synthgen\\[cluster]). Each worker thread holds "
+        "one connection; --order time keeps messages on this machine, one stream; --jobs sets "
+        "the post-load sessions.")] = None,
 ) -> None:
-    """Load a dataset into PostgreSQL over ADBC bulk ingest (binary COPY)."""
+    """Load a dataset into PostgreSQL over ADBC bulk ingest (binary COPY), here or on Dask."""
     from synthgen.load import load_dataset
     from synthgen.pg.guards import refuse_production
     from synthgen.pg.target import resolve
@@ -121,7 +126,7 @@ def load(
     refuse_production()  # before resolve() may start the embedded server
     result = load_dataset(dataset, resolve(dsn), schema, resume=resume, order=order, jobs=jobs,
                           force=force, existing=existing, progress=True,
-                          slice_rows=slice_rows)
+                          slice_rows=slice_rows, cluster=cluster)
     _print_summary(result)
     if report is not None:
         from synthgen.dataset import write_json

@@ -48,9 +48,11 @@ def guarded(fn: F) -> F:
             if _state["debug"]:
                 raise
             from rich.console import Console
+            from rich.markup import escape
 
+            # escaped: a message's own brackets (pip install 'synthgen[cluster]') are text
             Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]error:[/] {e}", markup=True)
+                f"[bold red]error:[/] {escape(str(e))}", markup=True)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt as e:  # a stage may say what was left and how to resume
             print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)

@@ -49,6 +49,11 @@ def resume(help: str) -> Any:
     return flag("--resume", help=help)
 
 
+def cluster(help: str) -> Any:
+    """``--cluster``: a Dask scheduler address (tcp://host:8786) or local:N."""
+    return typer.Option("--cluster", help=help)
+
+
 Dsn = Annotated[str | None, typer.Option(
     "--dsn", envvar="SYNTHGEN_DSN", show_envvar=False,
     help="Target PostgreSQL DSN (default: the embedded server, see --data-dir).")]
