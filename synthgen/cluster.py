@@ -93,6 +93,8 @@ def submit(c: Any, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> 
 
 def completed(futures: list[Any]) -> Iterator[Any]:
     """The futures' results as they complete; Dask's own failures as one-line errors."""
+    if not futures:  # as_completed([]) looks for a default client
+        return
     distributed = _dask()
     for fut in distributed.as_completed(futures):
         try:
