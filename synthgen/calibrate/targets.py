@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthgen.calibrate.reader import Metrics
-from synthgen.metrics import LATENCY_EDGES_S, METRICS, SIZE_CLASSES
+from synthgen.metrics import LATENCY_EDGES_S, METRICS, READ_FAN_OUT, SIZE_CLASSES
 from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 
 
@@ -40,4 +40,7 @@ def fidelity_targets(metrics: dict[str, Any]) -> dict[str, float]:
     out["read_latency.immediate_share"] = m.shares_between(lat, edges[0], edges[1])
     out["read_latency.within_1h_share"] = m.shares_between(lat, edges[0], edges[3])
     out["read_latency.over_6h_share"] = m.shares_between(lat, edges[4], edges[-1])
-    return {k: float(v) for k, v in out.items() if v is not None and k in METRICS}
+    # compared by validate --against only (synthgen.fidelity.reads); calibration ignores it
+    out["reads.heavy_room_member_coverage"] = m.scalar("reads.heavy_room_member_coverage")
+    return {k: float(v) for k, v in out.items()
+            if v is not None and (k in METRICS or k in READ_FAN_OUT)}

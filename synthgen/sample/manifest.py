@@ -10,7 +10,7 @@ from typing import Any
 from synthgen.dataset import write_json
 from synthgen.metrics import METRICS
 from synthgen.sample import UNIT
-from synthgen.sample.bounded import BOUND_SEED, RELEASES
+from synthgen.sample.bounded import BOUND_SEED, RELEASES, UNBOUNDABLE
 from synthgen.sample.measures import MEASURES
 from synthgen.sample.privacy import Noised
 
@@ -50,7 +50,8 @@ def build_manifest(export: Path, body: bytes, doc: dict[str, Any], *, schema: st
             "releases": noised.ledger,
             "post_processed": "quantiles from the noisy histograms, time ratios from the "
                               "hour-of-week grid, user count from the username histogram",
-            "withheld": "every metric not listed or post-processed"},
+            "withheld": "every metric not listed or post-processed",
+            "unboundable": UNBOUNDABLE},
         "measured": ([m.name for m in MEASURES] + ["time.weekday_to_weekend"] if noised is None
                      else [r.measure.name for r in RELEASES]),
         "fidelity_metric_names": sorted(METRICS),

@@ -75,6 +75,18 @@ def _top_share(src: str, share: float) -> str:
 
 _FLOOR = HEAVY_ROOM_MIN_MESSAGES
 
+# Per-member read coverage in heavy rooms: reads by members of other members' messages /
+# (messages x other members), over conversations above the heavy floor in the window. Its
+# entities are the fewer of the heavy rooms and the distinct readers behind it (no reader:
+# 1, so "nobody read anything" in a few rooms is never published).
+HEAVY_ROOM_READS = ("(SELECT count(*) AS reads, count(DISTINCT rd.u) AS readers FROM rd "
+                    f"JOIN cu USING (c, u) JOIN aconv USING (c) WHERE aconv.n >= {_FLOOR})")
+HEAVY_ROOM_PAIRS = ("(SELECT sum(aconv.n * greatest(aconv.members - 1, 0)) AS pairs, "
+                    f"count(*) AS rooms FROM aconv WHERE aconv.n >= {_FLOOR})")
+HEAVY_ROOM_COVERAGE_SQL = (
+    "SELECT k.reads::float8 / nullif(p.pairs, 0), least(p.rooms, greatest(k.readers, 1)) "
+    f"FROM {HEAVY_ROOM_READS} k, {HEAVY_ROOM_PAIRS} p")
+
 MEASURES: tuple[Measure, ...] = (
     # population (coarsened by the privacy layer; entities are the counts themselves)
     Scalar("population.users", "SELECT count(*), count(*) FROM us"),
@@ -138,6 +150,7 @@ MEASURES: tuple[Measure, ...] = (
                                      "WHERE aconv.members = 2)::float8 / nullif(count(*), 0), "
                                      "(SELECT count(DISTINCT u) FROM rd JOIN aconv USING (c) "
                                      "WHERE aconv.members = 2) FROM wmm WHERE members = 2"),
+    Scalar("reads.heavy_room_member_coverage", HEAVY_ROOM_COVERAGE_SQL),
     Hist("read_latency.histogram", "rd", "lat", "u", finite(LATENCY_EDGES_S)),
     Quant("read_latency.quantiles_s", "rd", "lat", "u", (0.25, 0.5, 0.75, 0.9)),
     # who talks

@@ -128,3 +128,33 @@ def remove_user(dsn: str, schema: str, user: int) -> None:
 def remove_message(dsn: str, schema: str, message: int) -> None:
     """An event-level neighbour: one message row gone (the old, declared unit)."""
     pg_exec(dsn, f"DELETE FROM {quote_ident(schema)}.messages WHERE id = 'm{message}'")
+
+
+def heavy_rooms_world(floor: int) -> World:
+    """Two heavy rooms of exactly ``floor`` messages: conversation 0 (members 0-3; one message
+    is user 0's, the rest user 1's) and conversation 1 (members 1, 2, 4; user 2's). Users 3,
+    2 and 4 read 50, 30 and 40 of other members' messages; user 5, no member, reads 10."""
+    memberships = [(u, 0) for u in (0, 1, 2, 3)] + [(u, 1) for u in (1, 2, 4)]
+    messages = ([(0, 0, 100, 0, 20)] + [(1, 0, 101 + i % 40_000, 0, 20) for i in range(floor - 1)]
+                + [(2, 1, 100 + i % 40_000, 0, 20) for i in range(floor)])
+    reads = ([(3, 1 + i, 5) for i in range(50)] + [(2, 100 + i, 5) for i in range(30)]
+             + [(4, floor + i, 5) for i in range(40)]
+             + [(5, floor + 100 + i, 5) for i in range(10)])
+    return World([(8, 2)] * 6, memberships, messages, reads)
+
+
+def heavy_room_counts(dsn: str, schema: str) -> tuple[int, int, int]:
+    """(reads by members, (message, other member) pairs, heavy rooms): the two counts behind
+    the sampler's heavy-room coverage, by its own sub-selects."""
+    from synthgen.pg.connect import connect, execute
+    from synthgen.sample.measures import HEAVY_ROOM_PAIRS, HEAVY_ROOM_READS
+    from synthgen.sample.sources import with_clause
+
+    conn = connect(dsn, read_only=True)
+    try:
+        ((reads, pairs, rooms),) = execute(conn, with_clause(schema, 30) + (
+            f"SELECT k.reads, coalesce(p.pairs, 0), p.rooms "
+            f"FROM {HEAVY_ROOM_READS} k, {HEAVY_ROOM_PAIRS} p"))
+    finally:
+        conn.close()
+    return int(reads), int(pairs), int(rooms)

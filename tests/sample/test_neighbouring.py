@@ -22,11 +22,12 @@ from synthgen.sample.bounded import (
     MEMBERSHIPS_PER_USER,
     MESSAGES_PER_USER,
     RELEASES,
+    UNBOUNDABLE,
     releases_sql,
 )
 from synthgen.sample.measures import MEASURES
 from synthgen.sample.queries import Cat, Hist, RawCounts, measures_sql, split_rows
-from synthgen.sample.sources import with_clause
+from synthgen.sample.sources import HEAVY_ROOM_MIN_MESSAGES, with_clause
 from tests.fixtures.db import pg_exec
 from tests.sample import neighbours
 from tests.sample.neighbours import World
@@ -142,3 +143,22 @@ def test_bounds_bind_on_the_heavy_user(pg_dsn: str, world_schema: str) -> None:
     changes = _changes(before, _releases(pg_dsn, world_schema))
     for r in RELEASES:
         assert changes[r.measure.name] <= r.sensitivity, (r.measure.name, changes)
+
+
+def test_heavy_room_coverage_has_no_per_user_bound(pg_dsn: str, world_schema: str) -> None:
+    """Why ``reads.heavy_room_member_coverage`` is withheld under ε (``bounded.UNBOUNDABLE``):
+    removing one user moves its pairs by the heavy floor or more, far beyond any release's
+    sensitivity. User 0 sends one message: without it the room falls below the floor and
+    leaves both counts. User 3 only reads: the room's other members drop by one for each of
+    its FLOOR messages."""
+    floor = HEAVY_ROOM_MIN_MESSAGES
+    world = neighbours.heavy_rooms_world(floor)
+    largest = max(r.sensitivity for r in RELEASES)
+    for user, pairs_lost, reads_lost in ((0, 3 * floor, 80), (3, floor, 50)):
+        neighbours.load(pg_dsn, world_schema, world)
+        reads, pairs, _ = neighbours.heavy_room_counts(pg_dsn, world_schema)
+        neighbours.remove_user(pg_dsn, world_schema, user)
+        reads_after, pairs_after, _ = neighbours.heavy_room_counts(pg_dsn, world_schema)
+        assert (pairs - pairs_after, reads - reads_after) == (pairs_lost, reads_lost)
+        assert pairs_lost > 100 * largest
+    assert "reads.heavy_room_member_coverage" in UNBOUNDABLE
