@@ -211,6 +211,43 @@ def retype(table: str, old: str, new: str, share: float) -> Callable[[Path], Non
     return plant
 
 
+def heavy_room_reads(fan_out: int) -> Callable[[Path], None]:
+    """Heavy rooms' read fan-out changed: each heavy-room read is copied to ``fan_out - 1``
+    other members (max_recipients effectively 3), or with ``fan_out`` 0 every second one is
+    dropped (coverage halved). Readers stay members other than the sender, once per message."""
+    def fn(root: Path) -> None:
+        heavy = set(_heavy_ids(root))
+        msgs = read(root, "messages")
+        conv = dict(zip(msgs.column("id").to_pylist(),
+                        msgs.column("conversationId").to_pylist(), strict=True))
+        sender = dict(zip(msgs.column("id").to_pylist(), msgs.column("senderId").to_pylist(),
+                          strict=True))
+        cu = read(root, "conversation_users")
+        members: dict[str, list[str]] = {}
+        for c, u in zip(cu.column("conversationId").to_pylist(), cu.column("userId").to_pylist(),
+                        strict=True):
+            members.setdefault(c, []).append(u)
+
+        def change(t: pa.Table) -> pa.Table:
+            mid, uid = t.column("messageId").to_pylist(), t.column("userId").to_pylist()
+            hit = np.array([conv.get(m) in heavy for m in mid])
+            if fan_out == 0:
+                return t.filter(pa.array(~(hit & (np.cumsum(hit) % 2 == 0))))
+            rows, users = [], []
+            for i in np.flatnonzero(hit):
+                others = [u for u in members[conv[mid[i]]] if u not in (uid[i], sender[mid[i]])]
+                for j, u in enumerate(others[:fan_out - 1]):
+                    rows.append(i)
+                    users.append((u, j))
+            extra = t.take(pa.array(rows, pa.int64()))
+            extra = _set(_set(extra, "userId", [u for u, _ in users]), "id",
+                         [f"{r}f{j}" for r, (_, j) in zip(extra.column("id").to_pylist(), users,
+                                                           strict=True)])
+            return pa.concat_tables([t, extra])
+        rewrite(root, "message_reads", change)
+    return fn
+
+
 @dataclass(frozen=True)
 class Drift:
     plant: Callable[[Path], None]
@@ -247,6 +284,10 @@ DRIFTS: dict[str, Drift] = {
     "image sizes sigma x1.5, same median": Drift(wider_images,
                                                  "distance.attachment_size_ks.image"),
     "conversation size mix changed": Drift(more_groups, "conversation_size.direct_share"),
+    "heavy-room read fan-out 3 instead of 1": Drift(heavy_room_reads(3),
+                                                   "reads.heavy_room_per_message"),
+    "heavy-room read coverage halved": Drift(heavy_room_reads(0),
+                                             "reads.heavy_room_per_message"),
 }
 
 

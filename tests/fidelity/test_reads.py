@@ -1,0 +1,123 @@
+"""Gate 1's read fan-out: targets from spec and band, allowances that never read the data,
+reads per message reported but not voting, and ``--against`` comparing coverage."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from synthgen.bands import load_band
+from synthgen.fidelity import validate_dataset
+from synthgen.fidelity.reads import allowance, binomial_rel
+from synthgen.generate.fan_out import (
+    HEAVY_COVERAGE,
+    HEAVY_PER_MESSAGE,
+    PER_MESSAGE,
+    FanOutTarget,
+    resolve_fan_out,
+)
+from synthgen.spec import load_spec
+from synthgen.spec_model import Spec
+
+
+def _checks(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in doc["checks"] if c["name"].startswith("reads.")}
+
+
+@pytest.fixture(scope="module")
+def tiny_doc(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return validate_dataset(tiny_dataset, out=tmp_path_factory.mktemp("r") / "f.json")
+
+
+def test_the_three_metrics_are_judged_against_spec_check(tiny_dataset: Path,
+                                                         tiny_doc: dict[str, Any]) -> None:
+    checks = _checks(tiny_doc)
+    assert {PER_MESSAGE, HEAVY_PER_MESSAGE, HEAVY_COVERAGE} <= set(checks)
+    from synthgen.fidelity.inputs import load_inputs
+
+    inputs = load_inputs(tiny_dataset, None)
+    expected = resolve_fan_out(inputs.spec, inputs.band)
+    for name, t in expected.items():
+        assert checks[name]["target"] == t.resolved
+        assert checks[name]["source"] == "feasibility"
+        assert "spec check's expected" in checks[name]["detail"]
+    assert "Q4" in checks[HEAVY_COVERAGE]["detail"]
+
+
+def test_reads_per_message_is_reported_but_does_not_vote(tiny_dataset: Path,
+                                                          tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"  # a spec whose read rate the dataset misses by far
+    from synthgen.dataset import read_json, write_json
+
+    raw = read_json(tiny_dataset / "spec.json")
+    raw["reads"]["read_rate"] = 0.3
+    raw["reads"]["delivery_rate"] = 0.35
+    write_json(spec, raw)
+    doc = validate_dataset(tiny_dataset, spec_path=spec, out=tmp_path / "f.json")
+    checks = _checks(doc)
+    assert checks[PER_MESSAGE]["severity"] == "warning"
+    assert "does not vote" in checks[PER_MESSAGE]["detail"]
+    assert f"outside its band: {PER_MESSAGE}" not in doc["reasons"]
+    assert f"outside its band: {HEAVY_PER_MESSAGE}" in doc["reasons"]
+
+
+def test_against_an_export_with_coverage_compares_it(tiny_dataset: Path, tmp_path: Path,
+                                                     tiny_doc: dict[str, Any]) -> None:
+    achieved = _checks(tiny_doc)[HEAVY_COVERAGE]["achieved"]
+    far = validate_dataset(tiny_dataset, out=tmp_path / "f.json",
+                           targets_override={HEAVY_COVERAGE: achieved / 50})
+    c = _checks(far)[HEAVY_COVERAGE]
+    assert (c["source"], c["target"]) == ("override", achieved / 50)
+    assert c["spec_target"] == _checks(tiny_doc)[HEAVY_COVERAGE]["target"]
+    assert f"outside its band: {HEAVY_COVERAGE}" in far["reasons"]
+    near = validate_dataset(tiny_dataset, out=tmp_path / "g.json",
+                            targets_override={HEAVY_COVERAGE: achieved})
+    assert _checks(near)[HEAVY_COVERAGE]["severity"] == "ok"
+
+
+def test_an_export_without_coverage_says_so(tiny_dataset: Path, tmp_path: Path,
+                                            tiny_doc: dict[str, Any]) -> None:
+    doc = validate_dataset(tiny_dataset, out=tmp_path / "f.json",
+                           targets_override={"reads.read_rate": 0.82})
+    c = _checks(doc)[HEAVY_COVERAGE]
+    assert "not in the export" in c["detail"]
+    assert c["target"] == _checks(tiny_doc)[HEAVY_COVERAGE]["target"]
+    assert "not in the export" not in _checks(tiny_doc)[HEAVY_COVERAGE]["detail"]
+
+
+def test_targets_come_from_spec_and_band_only() -> None:
+    """Nine independent plans: the same numbers every time, no dataset seed involved, and the
+    fan-out follows max_recipients."""
+    band, spec = load_band("ci"), load_spec(overrides=load_band("ci").spec_overrides)
+    a, b = resolve_fan_out(spec, band), resolve_fan_out(spec, band)
+    assert a == b
+    assert a[PER_MESSAGE].resolved == a[HEAVY_PER_MESSAGE].resolved == spec.reads.read_rate
+    assert 0 < a[HEAVY_COVERAGE].resolved < a[HEAVY_PER_MESSAGE].resolved
+    assert a[HEAVY_COVERAGE].spread > 0  # which rooms are heavy varies between plans
+    wide = dataclasses.replace(spec, reads=dataclasses.replace(spec.reads, max_recipients=3))
+    c = resolve_fan_out(wide, band)
+    assert 2 * spec.reads.read_rate < c[HEAVY_PER_MESSAGE].resolved <= 3 * spec.reads.read_rate
+    assert c[HEAVY_COVERAGE].resolved > 2 * a[HEAVY_COVERAGE].resolved
+
+
+@given(rate=st.floats(0.01, 0.99), slots=st.integers(1, 10**9),
+       spread=st.floats(0, 1), resolved=st.floats(0.001, 5))
+def test_allowance_adds_the_plans_spread_to_the_binomial(rate: float, slots: int,
+                                                         spread: float, resolved: float) -> None:
+    t = FanOutTarget("m", None, resolved, spread * resolved, slots)
+    rel, how = allowance(t, rate)
+    binom = binomial_rel(rate, slots)
+    assert rel >= max(binom, spread) - 1e-12
+    assert rel <= binom + spread + 1e-12
+    assert f"{slots:,} read slots" in how
+    assert binomial_rel(rate, slots * 4) == pytest.approx(binom / 2)
+
+
+def test_declared_bands_live_in_the_spec() -> None:
+    tol = Spec().tolerance
+    assert (tol.read_fan_out_rel, tol.heavy_room_coverage_rel) == (0.15, 0.3)
