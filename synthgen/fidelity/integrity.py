@@ -8,6 +8,8 @@ answers the ordering and last-message checks. File-level checks live in ``files`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from synthgen.ddl import FOREIGN_KEYS, UNIQUE
@@ -54,12 +56,13 @@ def _distinct_shortfall(con: duckdb.DuckDBPyConnection, table: str,
     return out
 
 
-def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> list[Check]:
-    """Primary key, unique keys and enum values of one table.
+def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check], bool]:
+    """Primary key, unique keys and enum values of one table, and whether its ids hash apart.
 
     Uniqueness is screened on 64-bit hashes of each key; only when the screen finds a
     repeated hash is the exact count taken on the key itself, so a hash collision can never
-    fail a valid dataset (and a real duplicate always repeats its hash).
+    fail a valid dataset (and a real duplicate always repeats its hash). The second value is
+    True when no two ids share a hash: then a hash finds at most one parent row.
     """
     keys: list[tuple[str, ...]] = [("id",), *(k for k in UNIQUE[table] if "id" not in k)]
     enums = [c for c in TABLES[table] if c.enum]
@@ -72,7 +75,8 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> list[Check]:
     assert row is not None
     total = int(row[0])
     out = []
-    for key, shortfall in zip(keys, _distinct_shortfall(con, table, keys, total), strict=True):
+    shortfalls = _distinct_shortfall(con, table, keys, total)
+    for key, shortfall in zip(keys, shortfalls, strict=True):
         dups, ex = 0, []
         if shortfall:
             cols = ", ".join(q(c) for c in key)
@@ -90,41 +94,84 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> list[Check]:
                        ) if bad else []
         out.append(integrity_check(f"enum.{table}.{c.name}", bad, ex, n=total,
                                    detail=f"values outside {c.enum}"))
-    return out
+    return out, shortfalls[0] == 0
 
 
-_MEMBER = 'EXISTS (SELECT 1 FROM mem WHERE mem.cid = m.cid AND mem.uid = t."userId")'
+HASHED_PARENTS = ("users", "conversations")
+"""Tables whose ids must hash apart for membership and sender rules to compare hashes."""
 
-SEMANTIC: dict[str, dict[str, tuple[str, str]]] = {
+
+@dataclass(slots=True)
+class Refs:
+    """How a rule names a row's user, its message's conversation and sender, and membership.
+
+    By value (the ids themselves), or by 64-bit hash: membership is a join on (conversation,
+    user); on hashes it is an integer join, half the CPU of the same join on id strings.
+    Exact whenever users and conversations each hash apart (``run_integrity`` checks that
+    first, else compares ids) and the foreign keys hold; when a foreign key fails, the
+    dataset is NO-GO by that check, which always compares the ids themselves.
+    """
+
+    hashed: bool
+    columns: list[str] = field(default_factory=list)
+    """Columns of the checked row whose hash a rule used (computed once in the scan)."""
+
+    def col(self, column: str) -> str:
+        """Column of the checked row (alias t), or its hash."""
+        if not self.hashed:
+            return f"t.{q(column)}"
+        if column not in self.columns:
+            self.columns.append(column)
+        return f"t.{q('_h_' + column)}"
+
+    def msg(self, part: str) -> str:
+        """The row's message (alias m): its conversation ``c`` or sender ``s``."""
+        return f"m.h{part}" if self.hashed else f"m.{part}id"
+
+    def member(self, conv: str, user: str) -> str:
+        c, u = ("hc", "hu") if self.hashed else ("cid", "uid")
+        return f"EXISTS (SELECT 1 FROM mem WHERE mem.{c} = {conv} AND mem.{u} = {user})"
+
+
+Rule = Callable[[Refs], str]
+
+SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
     "messages": {
         "sender_is_member": (
-            'NOT EXISTS (SELECT 1 FROM mem WHERE mem.cid = t."conversationId" '
-            'AND mem.uid = t."senderId")',
+            lambda r: f"NOT {r.member(r.col('conversationId'), r.col('senderId'))}",
             "messages whose sender is not a member of the conversation")},
     "message_reads": {
-        "reader_is_member": (f"NOT {_MEMBER}", "reads by a user who is not a member"),
-        "reader_not_sender": ('t."userId" = m.sid', "reads by the message's sender"),
-        "read_after_message": ('t."readAt" < m.created', "readAt before the message")},
+        "reader_is_member": (lambda r: f"NOT {r.member(r.msg('c'), r.col('userId'))}",
+                             "reads by a user who is not a member"),
+        "reader_not_sender": (lambda r: f"{r.col('userId')} = {r.msg('s')}",
+                              "reads by the message's sender"),
+        "read_after_message": (lambda r: 't."readAt" < m.created', "readAt before the message")},
     "message_receipts": {
-        "recipient_is_member": (f"NOT {_MEMBER}", "receipts for a user who is not a member"),
-        "recipient_not_sender": ('t."userId" = m.sid', "receipts for the sender"),
-        "receipt_after_message": ('t."timestamp" < m.created',
+        "recipient_is_member": (lambda r: f"NOT {r.member(r.msg('c'), r.col('userId'))}",
+                                "receipts for a user who is not a member"),
+        "recipient_not_sender": (lambda r: f"{r.col('userId')} = {r.msg('s')}",
+                                 "receipts for the sender"),
+        "receipt_after_message": (lambda r: 't."timestamp" < m.created',
                                   "receipt timestamp before the message")},
     "attachments": {
-        "attachment_on_media_message": ("m.type = 'TEXT'", "attachments on TEXT messages")},
+        "attachment_on_media_message": (lambda r: "m.type = 'TEXT'",
+                                        "attachments on TEXT messages")},
 }
 """Rules beyond keys: name -> (violation predicate over alias t, and m = the row's message from
-the shared ``msg`` table; detail). Rules over m only count rows whose message exists: an
-orphan fails its foreign key instead."""
+the shared ``msg`` table, written through ``Refs``; detail). Rules over m only count rows whose
+message exists: an orphan fails its foreign key instead."""
 
 
 def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
-                    extra: dict[str, str] | None = None) -> tuple[list[Check], dict[str, int]]:
+                    extra: dict[str, str] | None = None, *, hashed: bool = False
+                    ) -> tuple[list[Check], dict[str, int]]:
     """Every foreign key of a table resolves, plus its semantic rules, in one pass.
 
     A table with a ``messageId`` is LEFT JOINed to ``msg`` once: a missing ``m.id`` is an
     orphan, and the rules about the message read its other columns from the same join.
-    ``extra`` aggregates (name -> SQL over t and m) ride along; their values are returned.
+    Foreign keys always compare the ids themselves; ``hashed`` lets membership and sender
+    rules compare hashes (see ``Refs``). ``extra`` aggregates (name -> SQL over t and m)
+    ride along; their values are returned.
     """
     preds: dict[str, tuple[str, str]] = {}
     join = ""
@@ -139,13 +186,18 @@ def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
             parent = "msg" if fk.ref_table == "messages" else q(fk.ref_table)
             pred = f"{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {col})"
         preds[f"fk.{table}.{fk.column}"] = (pred, f"{fk.column} values with no {fk.ref_table} row")
-    for name, (pred, detail) in SEMANTIC.get(table, {}).items():
-        guarded = f"m.id IS NOT NULL AND {pred}" if join else pred
-        preds[f"{table}.{name}"] = (guarded, detail)
+    refs = Refs(hashed)
+    for name, (rule, detail) in SEMANTIC.get(table, {}).items():
+        pred = rule(refs)
+        preds[f"{table}.{name}"] = (f"m.id IS NOT NULL AND {pred}" if join else pred, detail)
     extra = extra or {}
     if not preds and not extra:
         return [], {}
-    from_ = f"{q(table)} t {join}"
+    source = q(table)
+    if refs.columns:
+        hashes = ", ".join(f"hash({q(c)}) AS {q('_h_' + c)}" for c in refs.columns)
+        source = f"(SELECT *, {hashes} FROM {q(table)})"
+    from_ = f"{source} t {join}"
     aggs = [f"count(*) FILTER (WHERE {p})" for p, _ in preds.values()] + list(extra.values())
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {from_}").fetchone()
     assert row is not None
@@ -204,16 +256,20 @@ def run_integrity(con: duckdb.DuckDBPyConnection, prepared: bool,
     out: list[Check] = []
     values: dict[str, dict[str, int]] = {}
     absent = missing_tables(con)
+    apart: dict[str, bool] = {}
     for table in TABLE_NAMES:
         if table not in absent:
-            out += key_checks(con, table)
+            checks, apart[table] = key_checks(con, table)
+            out += checks
+    hashed = prepared and all(apart.get(t, False) for t in HASHED_PARENTS)
     for table in TABLE_NAMES:
         needs = {table, *(fk.ref_table for fk in FOREIGN_KEYS if fk.table == table)}
         # From messages on, the passes join the shared msg / mem tables.
         uses_shared = TABLE_NAMES.index(table) >= TABLE_NAMES.index("messages")
         if needs & set(absent) or (uses_shared and not prepared):
             continue  # a file check already failed for the missing table
-        checks, values[table] = relation_checks(con, table, (extra or {}).get(table))
+        checks, values[table] = relation_checks(con, table, (extra or {}).get(table),
+                                                hashed=hashed)
         out += checks
     if prepared:
         out += conversation_checks(con)

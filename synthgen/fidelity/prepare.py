@@ -1,9 +1,10 @@
 """Small in-memory tables every later check shares, built once per validation.
 
 ``msg``         id, conversation, sender, createdAt, type and stored position (partition,
-                row) of every message: the parent side of the reads / receipts /
-                attachments joins, read from Parquet once.
-``mem``         (conversation, user) memberships.
+                row) of every message, with the 64-bit hashes of conversation (hc) and
+                sender (hs): the parent side of the reads / receipts / attachments
+                joins, read from Parquet once.
+``mem``         (conversation, user) memberships, and their hashes (hc, hu).
 ``conv_stats``  per conversation: messages, last message, gap sums and order violations.
 ``conv_size``   per conversation: members and messages (zero for none).
 """
@@ -24,12 +25,15 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     con.execute("""
         CREATE OR REPLACE TEMP TABLE msg AS
-        SELECT id, "conversationId" AS cid, "senderId" AS sid, "createdAt" AS created, type,
+        SELECT id, "conversationId" AS cid, hash("conversationId") AS hc,
+               "senderId" AS sid, hash("senderId") AS hs, "createdAt" AS created, type,
                part, file_row_number AS row_number
         FROM messages""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE mem AS
-        SELECT "conversationId" AS cid, "userId" AS uid FROM conversation_users""")
+        SELECT "conversationId" AS cid, "userId" AS uid, hash("conversationId") AS hc,
+               hash("userId") AS hu
+        FROM conversation_users""")
     # Gaps follow the rows' stored order (partition, then row): the dataset contract keeps a
     # conversation's messages by createdAt, so a gap <= 0 ms is a timestamp that does not
     # strictly increase (a tie, or a row out of order). Sums stay integers (exact), so the
