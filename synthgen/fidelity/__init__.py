@@ -107,7 +107,6 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
     from synthgen.fidelity.prepare import prepare
-    from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.progress import (
         DISTRIBUTIONS,
         FILES,
@@ -117,6 +116,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
         Tracker,
         group_weights,
     )
+    from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.report import FORMAT, write_report
     from synthgen.fidelity.targets import (
         band_feasibility,
