@@ -398,6 +398,22 @@ class ToleranceSpec:
     attachment_size_ks: float = p(
         0.03, "attachment-size KS per kind: sizes x2 move it 0.21-0.28, image sigma x1.5 at "
         "the same median 0.10 (ci)", "KS distance", ge=0, le=1)
+    messages_per_conversation_ks: float = p(
+        0.03, "messages-per-conversation KS against spec check's reference CDF: the body "
+        "reshaped between p50 and p95 at fixed p50/p95 (messages moved to the organic top) "
+        "moves it 0.21, a body doubled 0.14 (ci)", "KS distance", ge=0, le=1)
+    memberships_per_user_ks: float = p(
+        0.03, "memberships-per-user KS against spec check's reference CDF: members redrawn "
+        "uniformly over users at the same conversation sizes (no heavy-tailed activity) "
+        "moves it 0.22 (ci)", "KS distance", ge=0, le=1)
+    interarrival_gap_ks: float = p(
+        0.03, "KS of the gaps between a conversation's consecutive messages against spec "
+        "check's reference CDF: evenly spaced messages over the same spans move it 0.45, "
+        "Poisson ones 0.18 (ci)", "KS distance", ge=0, le=1)
+    message_status_tv: float = p(
+        0.02, "message-status TV (derived from the read and delivery rates: reported, does "
+        "not vote): as the message-type mix, 2% of messages in the wrong status",
+        "TV distance", ge=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,12 @@ def _print(report: dict[str, Any], band: str) -> None:
                   markup=False)
     for note in notes:
         console.print(note, markup=False)
+    refs = report.get("references", {}).get("cdfs", {})
+    if refs:
+        console.print("KS reference CDFs (gate 1 judges against 0, spec 0): " + "; ".join(
+            f"{m.removeprefix('distance.')} allowance {r['allowance']:.3f} over {len(r['edges'])} "
+            f"points" for m, r in refs.items()) + f" ({next(iter(refs.values()))['seeds']} "
+            "independent plans and timelines)", markup=False)
     r = report["reads"]
     console.print(f"reads: at most {r['max_recipients']} recipient(s) per message, "
                   f"{r['reads_per_message']:.3g} reads per message; heavy rooms: "

@@ -21,6 +21,7 @@ import numpy as np
 from synthgen.bands import Band
 from synthgen.generate.distributions import shares_to_counts
 from synthgen.generate.plan import Plan, _message_counts
+from synthgen.generate.reference import References, references
 from synthgen.generate.seeding import rng
 from synthgen.schema import TABLES
 from synthgen.spec_model import Spec
@@ -37,8 +38,9 @@ CALENDAR_SEEDS = 3
 """Independent simulated timelines whose median gives the calendar's Fano factor."""
 CALENDAR_SIM_MESSAGES = 2_000_000
 """Messages simulated per timeline at most (a larger band is subsampled by conversation)."""
-FORMAT = "synthgen-feasibility/2"
-"""feasibility.json format (2: resolved targets with spread, independent of the seed)."""
+FORMAT = "synthgen-feasibility/3"
+"""feasibility.json format (2: resolved targets with spread, independent of the seed; 3: plus
+the reference CDFs of the KS distances and the recipients mix, ``references``)."""
 
 # Bytes per row measured on generated data (zstd Parquet; within 10% per table on staging),
 # see benchmarks/RESULTS.md. Content is added separately from its length distribution.
@@ -105,6 +107,8 @@ class Feasibility:
     """Reasons the plan moved away from the spec (see plan.Adjustment)."""
     calendar_fano: float = 1.0
     """Variance of hour-of-week message counts over a Poisson stream's (see calendar_fano)."""
+    references: References | None = None
+    """Reference CDFs and allowances of the plan- and timeline-decided KS distances."""
 
     @property
     def feasible(self) -> bool:
@@ -117,6 +121,7 @@ class Feasibility:
                 "feasible_within": FEASIBLE_WITHIN,
                 "targets": [t.to_json() for t in self.targets],
                 "calendar_fano": self.calendar_fano,
+                **({"references": self.references.to_json()} if self.references else {}),
                 "feasible": self.feasible, "adjustments": list(self.adjustments)}
 
 
@@ -244,7 +249,8 @@ def resolve_targets(spec: Spec, band: Band) -> Feasibility:
             targets.append(_target(f"conversation_size.{name}_share", float(want),
                                    [float(got)], "rounding to whole conversations"))
     return Feasibility(band=band.name, targets=tuple(targets), adjustments=adjustments,
-                       calendar_fano=calendar_fano(spec, band))
+                       calendar_fano=calendar_fano(spec, band),
+                       references=references(spec, band))
 
 
 def check_plan(plan: Plan) -> Feasibility:

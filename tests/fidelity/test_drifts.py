@@ -18,8 +18,11 @@ import pytest
 
 from synthgen.bands import Band, load_band
 from synthgen.fidelity import validate_dataset
+from synthgen.fidelity.plan_distances import BASES
+from synthgen.fidelity.status import MESSAGE_STATUS_TV
 from synthgen.generate.timeline import Timeline
 from synthgen.spec import load_spec
+from tests.fidelity import reshape
 from tests.fidelity.mutate import read, rewrite
 
 pytestmark = pytest.mark.slow  # reads (and rewrites copies of) the generated ci dataset
@@ -35,6 +38,10 @@ def _set(t: pa.Table, column: str, values: Any) -> pa.Table:
 
 def _ms(t: pa.Table, column: str) -> np.ndarray:
     return np.asarray(pc.cast(t.column(column), pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def _floor() -> int:
+    return load_spec(overrides=load_band("ci").spec_overrides).messages.heavy_rooms.min_messages
 
 
 def _heavy_ids(root: Path) -> list[str]:
@@ -284,6 +291,13 @@ DRIFTS: dict[str, Drift] = {
     "image sizes sigma x1.5, same median": Drift(wider_images,
                                                  "distance.attachment_size_ks.image"),
     "conversation size mix changed": Drift(more_groups, "conversation_size.direct_share"),
+    "messages-per-conversation body reshaped at fixed p50/p95": Drift(
+        lambda root: reshape.reshape_body(root, _floor()),
+        "distance.messages_per_conversation_ks"),
+    "memberships dealt out uniformly over users": Drift(reshape.uniform_memberships,
+                                                        "distance.memberships_per_user_ks"),
+    "gaps evenly spaced within each conversation": Drift(reshape.regular_gaps,
+                                                         "distance.interarrival_gap_ks"),
     "heavy-room read fan-out 3 instead of 1": Drift(heavy_room_reads(3),
                                                    "reads.heavy_room_per_message"),
     "heavy-room read coverage halved": Drift(heavy_room_reads(0),
@@ -315,4 +329,7 @@ def test_correct_datasets_from_several_seeds_are_go(seed: str, tmp_path: Path) -
     doc = validate_dataset(tmp_path / "ci", out=tmp_path / "f.json")
     assert doc["decision"] == "GO", doc["reasons"]
     assert outside(doc) == set()
+    judged = {c["name"]: c["severity"] for c in doc["checks"]}
+    for name in (*BASES, MESSAGE_STATUS_TV):  # the reference-CDF distances, and the status mix
+        assert judged[name] == "ok", name
 

@@ -40,8 +40,8 @@ def test_spec_check_report_shape() -> None:
     check = spec_check("ci", seed="registry")
     doc = check.to_json()
     assert list(doc) == ["format", "band", "seeds", "feasible_within", "targets",
-                         "calendar_fano", "feasible", "adjustments", "reads", "estimates",
-                         "disk_warning"]
+                         "calendar_fano", "references", "feasible", "adjustments", "reads",
+                         "estimates", "disk_warning"]
     assert doc["band"] == "ci" == check.band.name
     assert doc["feasible"] is check.feasible
     assert {t["metric"] for t in doc["targets"] if not t["feasible"]} == set(check.infeasible)
