@@ -74,9 +74,11 @@ def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float
 
 
 DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv",
-           "reads.per_message": "reads.read_rate and the conversations' sizes"}
-"""Metrics that are a monotone function of another: reported, never voting (B = (cv - 1) /
-(cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
+           "reads.per_message": "reads.read_rate and the conversations' sizes",
+           "distance.message_status_tv": "reads.read_rate and reads.delivery_rate"}
+"""Metrics that are a function of others: reported, never voting (B = (cv - 1) / (cv + 1)
+would otherwise count one deviation twice, magnified near cv = 1; the status mix moves with
+the read and delivery rates, see ``synthgen.fidelity.status``)."""
 
 
 def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
@@ -106,6 +108,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     )
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
+    from synthgen.fidelity.plan_distances import reference_checks, references_for
     from synthgen.fidelity.prepare import prepare
     from synthgen.fidelity.progress import (
         DISTRIBUTIONS,
@@ -118,6 +121,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     )
     from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.report import FORMAT, write_report
+    from synthgen.fidelity.status import message_status_check
     from synthgen.fidelity.targets import (
         band_feasibility,
         parse_calendar_fano,
@@ -133,6 +137,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
            else band_feasibility(inputs.spec, inputs.band))
     feasibility = parse_feasibility(raw, str(root / FEASIBILITY))
     fano = parse_calendar_fano(raw, str(root / FEASIBILITY))
+    refs, refs_origin = references_for(raw, inputs.spec, inputs.band, str(root / FEASIBILITY))
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
     track = Tracker(group_weights(inputs.manifest), progress)
@@ -166,6 +171,10 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
             if "attachment_sizes" in plots:  # the KS grid: judged here, not kept as a plot
                 checks += attachment_size_checks(plots.pop("attachment_sizes"), inputs.spec,
                                                  inputs.band, tol.scale)
+            if prepared:  # the reference CDFs stay in feasibility.json, never in the plots
+                checks += reference_checks(con, refs, refs_origin, inputs.spec, tol.scale)
+                checks.append(message_status_check(con, inputs.spec, inputs.band, tol.scale,
+                                                   refs["recipients"]))
             if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
                 checks += fan_out_checks(con, inputs, tol, targets_override)
             checks += file_results
