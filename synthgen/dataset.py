@@ -28,10 +28,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthgen.errors import DatasetError
 from synthgen.schema import TABLE_NAMES
+
+if TYPE_CHECKING:
+    from synthgen.generate.output import RemoteFile
 
 FORMAT = "synthgen-dataset/1"
 
@@ -151,13 +154,49 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def is_remote(root: Path | str) -> bool:
+    """Whether ``root`` is a filesystem URL (s3://, gs://, ...) rather than a local path.
+
+    Local paths take the same code as always; only a URL goes through the filesystem layer
+    (``synthgen.generate.output``, the one owner of URLs, credentials and their errors).
+    """
+    from synthgen.generate.output import is_url
+
+    return isinstance(root, str) and is_url(root)
+
+
+def shown(root: Path | str) -> str:
+    """How a dataset location is printed and recorded: a URL without its credentials."""
+    if is_remote(root):
+        from synthgen.generate.output import safe
+
+        return safe(str(root))
+    return str(root)
+
+
+def recorded(root: Path | str) -> str:
+    """How the load ledger and audit name a dataset: an absolute path, or the URL (without
+    credentials)."""
+    return shown(root) if is_remote(root) else str(Path(root).resolve())
+
+
 def is_complete(root: Path | str) -> bool:
     """True when the directory has a manifest (written last, so the dataset is whole)."""
+    if is_remote(root):
+        from synthgen.generate import output
+
+        with output.reading(str(root)):
+            return output.is_file(str(root), MANIFEST)
     return (Path(root) / MANIFEST).is_file()
 
 
 def read_manifest(root: Path | str) -> Manifest:
-    """Read a dataset's manifest; DatasetError when missing or malformed."""
+    """Read a dataset's manifest, local or at a URL; DatasetError when missing or malformed.
+
+    At a URL an unreachable endpoint or a refused credential is EnvironmentProblem (exit 3).
+    """
+    if is_remote(root):
+        return _parse_manifest(read_document(root, MANIFEST), f"{shown(root)}/{MANIFEST}")
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"dataset directory not found: {root}")
@@ -165,7 +204,10 @@ def read_manifest(root: Path | str) -> Manifest:
     if not path.is_file():
         raise DatasetError(f"{root} has no {MANIFEST}: not a complete synthgen dataset "
                            "(generation was interrupted, or this is not a dataset)")
-    raw = read_json(path)
+    return _parse_manifest(read_json(path), str(path))
+
+
+def _parse_manifest(raw: Any, path: str) -> Manifest:
     try:
         if raw.get("format") != FORMAT:
             raise DatasetError(f"{path}: unknown format {raw.get('format')!r}, "
@@ -224,3 +266,86 @@ def read_json(path: Path) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         where = f"line {e.lineno}: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
         raise DatasetError(f"{path} is not valid JSON: {where}") from None
+
+
+def read_document(root: Path | str, name: str) -> Any:
+    """A JSON document beside the data (``MANIFEST``, ``BAND`` ...), local or at a URL."""
+    if not is_remote(root):
+        return read_json(Path(root) / name)
+    from synthgen.generate import output
+
+    where = f"{shown(root)}/{name}"
+    try:
+        with output.reading(str(root)):
+            raw = output.read_bytes(str(root), name)
+    except FileNotFoundError:
+        raise DatasetError(f"{shown(root)} has no {name}: not a complete synthgen dataset "
+                           "(generation was interrupted, or this is not a dataset)") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        at = f"line {e.lineno}: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
+        raise DatasetError(f"{where} is not valid JSON: {at}") from None
+
+
+def write_document(root: Path | str, name: str, doc: Any) -> None:
+    """Write a JSON document beside the data (``write_json``'s layout), local or at a URL."""
+    if not is_remote(root):
+        write_json(Path(root) / name, doc)
+        return
+    from synthgen.generate import output
+
+    with output.reading(str(root), "write"):
+        output.write_bytes(str(root), name, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
+
+
+def has_file(root: Path | str, rel: str) -> bool:
+    """Whether the dataset holds the file ``rel`` (local or at a URL)."""
+    if not is_remote(root):
+        return (Path(root) / rel).is_file()
+    from synthgen.generate import output
+
+    with output.reading(str(root)):
+        return output.is_file(str(root), rel)
+
+
+def file_sha256(root: Path | str, rel: str) -> str:
+    """sha256 of one file of the dataset, streamed (local or at a URL)."""
+    if not is_remote(root):
+        return sha256_file(Path(root) / rel)
+    from synthgen.generate import output
+
+    with output.reading(str(root)):
+        return output.digest(str(root), rel)[1]
+
+
+def file_at(root: Path | str, rel: str) -> Path | RemoteFile:
+    """What readers open for the file ``rel``: a local Path, or a RemoteFile at a URL."""
+    if is_remote(root):
+        from synthgen.generate.output import RemoteFile
+
+        return RemoteFile(str(root), rel)
+    return Path(root) / rel
+
+
+def parquet_listing(root: Path | str) -> dict[str, int]:
+    """Bytes of every ``<table>/<partition>/<file>.parquet`` the dataset holds, by relative
+    path: what the filesystem has, listed or not in the manifest (one listing per table)."""
+    if not is_remote(root):
+        base = Path(root)
+        return {p.relative_to(base).as_posix(): p.stat().st_size for t in TABLE_NAMES
+                for p in base.glob(f"{t}/*/*.parquet")}
+    import pyarrow.fs as pafs
+
+    from synthgen.generate import output
+
+    out: dict[str, int] = {}
+    prefix = output.path(str(root)) + "/"
+    with output.reading(str(root)):
+        for table in TABLE_NAMES:
+            for fi in output.listdir(str(root), table, recursive=True):
+                rel = fi.path.removeprefix(prefix)
+                if fi.type == pafs.FileType.File and rel.endswith(".parquet") \
+                        and rel.count("/") == 2:
+                    out[rel] = fi.size
+    return out

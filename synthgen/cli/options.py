@@ -77,7 +77,10 @@ DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Embedded server data directory (default: $SYNTHGEN_DATA_DIR, else "
     "the nearest .synthgen/pg above the working directory, else "
     "~/.local/share/synthgen/pg).")]
-Dataset = Annotated[Path, typer.Argument(help="Dataset directory (with manifest.json).")]
+Dataset = Annotated[str, typer.Argument(
+    help="Dataset directory (with manifest.json), or a filesystem URL such as "
+         "s3://bucket/prefix (credentials from the environment, as pyarrow reads them: "
+         "AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL ...; never printed).")]
 Debug = Annotated[bool, flag("--debug", help="Show tracebacks on errors.")]
 
 

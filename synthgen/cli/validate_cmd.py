@@ -69,8 +69,14 @@ def validate(
 ) -> None:
     """Check a dataset offline (whole dataset, DuckDB): distributions, integrity, PII.
 
-    Exit 0 = GO, 1 = NO-GO, 2 = missing or incomplete dataset, bad spec or option.
+    DATASET may be a URL (s3://bucket/prefix, gs://...): its Parquet files are copied once
+    into $TMPDIR (checked for room first, removed after) and the report is written beside
+    the data there. Credentials come from the environment, as pyarrow reads them.
+
+    Exit 0 = GO, 1 = NO-GO, 2 = missing or incomplete dataset, bad spec or option,
+    3 = the URL cannot be reached or read.
     """
+    from synthgen.dataset import shown
     from synthgen.fidelity import FIDELITY_FILE, validate_dataset
     from synthgen.fidelity.tolerance import parse_tolerance
 
@@ -88,6 +94,7 @@ def validate(
         from synthgen.fidelity.report import render
 
         Console(highlight=False).print(render(doc))
-        typer.echo(f"report: {out or Path(dataset) / FIDELITY_FILE}")
+        where = shown(dataset).rstrip("/")
+        typer.echo(f"report: {out or f'{where}/{FIDELITY_FILE}'}")
     if doc["decision"] != "GO":
         raise GateFailed(f"fidelity NO-GO: {'; '.join(doc['reasons'])}")

@@ -29,6 +29,7 @@ from synthgen.fidelity.tolerance import (
 if TYPE_CHECKING:
     from synthgen.bands import Band
     from synthgen.fidelity.progress import ProgressCallback
+    from synthgen.fidelity.stage import Staged
     from synthgen.spec_model import Spec
 
 __all__ = ["FIDELITY_FILE", "distribution_checks", "validate_dataset"]
@@ -73,12 +74,9 @@ def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float
     return out
 
 
-DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv",
-           "reads.per_message": "reads.read_rate and the conversations' sizes",
-           "distance.message_status_tv": "reads.read_rate and reads.delivery_rate"}
-"""Metrics that are a function of others: reported, never voting (B = (cv - 1) / (cv + 1)
-would otherwise count one deviation twice, magnified near cv = 1; the status mix moves with
-the read and delivery rates, see ``synthgen.fidelity.status``)."""
+DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
+"""Metrics that are a monotone function of another: reported, never voting (B = (cv - 1) /
+(cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
 
 
 def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
@@ -88,14 +86,37 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
                      progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Check a dataset and write its fidelity report; returns the report (``decision`` inside).
 
+    ``root`` is a directory or a filesystem URL (``s3://bucket/prefix``; credentials from the
+    environment, as pyarrow reads them): a URL's documents are read in place, its Parquet files
+    copied once into a private temporary directory (``synthgen.fidelity.stage``), and the
+    report goes beside the data at the URL unless ``out`` says otherwise.
+
     ``progress`` is called as each check group starts and once when all are done
     (``synthgen.fidelity.progress``: group, groups done / total, elapsed, row-weighted ETA).
 
     Raises DatasetError (exit 2) for a missing or incomplete dataset, SpecError for a bad
-    spec; a NO-GO is a result, not an exception.
+    spec, EnvironmentProblem (exit 3) for an unreachable URL; a NO-GO is a result, not an
+    exception.
     """
+    from synthgen.dataset import is_remote
+
+    kwargs: dict[str, Any] = {"spec_path": spec_path, "tolerance": tolerance,
+                              "targets_override": targets_override, "out": out,
+                              "progress": progress}
+    if is_remote(root):
+        from synthgen.fidelity.stage import staged
+
+        with staged(str(root)) as copy:
+            return _validate(str(root), copy, **kwargs)
+    return _validate(Path(root), None, **kwargs)
+
+
+def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str | None,
+              tolerance: str | float, targets_override: dict[str, float] | None,
+              out: Path | str | None, progress: ProgressCallback | None) -> dict[str, Any]:
     import duckdb
 
+    from synthgen.dataset import shown, write_document
     from synthgen.errors import DatasetError, EnvironmentProblem
     from synthgen.fidelity import distributions, integrity, pii
     from synthgen.fidelity.distances import (
@@ -108,7 +129,6 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     )
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
-    from synthgen.fidelity.plan_distances import reference_checks, references_for
     from synthgen.fidelity.prepare import prepare
     from synthgen.fidelity.progress import (
         DISTRIBUTIONS,
@@ -119,9 +139,7 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
         Tracker,
         group_weights,
     )
-    from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.report import FORMAT, write_report
-    from synthgen.fidelity.status import message_status_check
     from synthgen.fidelity.targets import (
         band_feasibility,
         parse_calendar_fano,
@@ -131,13 +149,12 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
 
     started = time.perf_counter()
     tol = parse_tolerance(tolerance)
-    root = Path(root)
-    inputs = load_inputs(root, spec_path)
+    inputs = load_inputs(root, spec_path, staged)
+    where = shown(root)
     raw = (inputs.feasibility if inputs.feasibility is not None
            else band_feasibility(inputs.spec, inputs.band))
-    feasibility = parse_feasibility(raw, str(root / FEASIBILITY))
-    fano = parse_calendar_fano(raw, str(root / FEASIBILITY))
-    refs, refs_origin = references_for(raw, inputs.spec, inputs.band, str(root / FEASIBILITY))
+    feasibility = parse_feasibility(raw, f"{where}/{FEASIBILITY}")
+    fano = parse_calendar_fano(raw, f"{where}/{FEASIBILITY}")
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
     track = Tracker(group_weights(inputs.manifest), progress)
@@ -171,12 +188,6 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
             if "attachment_sizes" in plots:  # the KS grid: judged here, not kept as a plot
                 checks += attachment_size_checks(plots.pop("attachment_sizes"), inputs.spec,
                                                  inputs.band, tol.scale)
-            if prepared:  # the reference CDFs stay in feasibility.json, never in the plots
-                checks += reference_checks(con, refs, refs_origin, inputs.spec, tol.scale)
-                checks.append(message_status_check(con, inputs.spec, inputs.band, tol.scale,
-                                                   refs["recipients"]))
-            if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
-                checks += fan_out_checks(con, inputs, tol, targets_override)
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)
@@ -186,13 +197,13 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
     except duckdb.Error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if isinstance(e, duckdb.OutOfMemoryException):
-            raise EnvironmentProblem(f"validating {root} ran out of memory: {first}") from None
-        raise DatasetError(f"{root}: cannot read the dataset: {first}") from None
+            raise EnvironmentProblem(f"validating {where} ran out of memory: {first}") from None
+        raise DatasetError(f"{where}: cannot read the dataset: {first}") from None
     decision = decide((c.name, c.kind, c.severity) for c in checks)
     measured_names = {c.name for c in checks if c.kind == DISTRIBUTION}
     doc: dict[str, Any] = {
         "format": FORMAT, "decision": decision.label, "reasons": list(decision.reasons),
-        "dataset": str(root), "seed": inputs.manifest.seed, "band": inputs.manifest.band,
+        "dataset": where, "seed": inputs.manifest.seed, "band": inputs.manifest.band,
         "spec_hash": inputs.manifest.spec_hash,
         "tolerance": {"name": tol.name, "scale": tol.scale},
         "summary": {"checks": len(checks),
@@ -202,5 +213,8 @@ def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
         "checks": [c.to_json() for c in checks],
         "distributions": plots or None,
     }
-    write_report(doc, Path(out) if out is not None else root / FIDELITY_FILE)
+    if out is None and isinstance(root, str):  # a URL: the report goes beside the data there
+        write_document(root, FIDELITY_FILE, doc)
+    else:
+        write_report(doc, Path(out) if out is not None else Path(root) / FIDELITY_FILE)
     return doc

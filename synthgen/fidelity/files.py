@@ -1,5 +1,9 @@
 """File-level integrity: the manifest against the disk, the band and the schema.
 
+For a dataset at a URL, "the disk" is what the URL holds: the staged copy's sizes and sha256
+were taken as the bytes arrived (``synthgen.fidelity.stage``), and the documents the gate
+judges by are hashed where they are.
+
 Runs before any query: only tables whose every file is present, readable and of the right
 schema are handed to DuckDB, so a broken file is a failed check, never a crash.
 """
@@ -10,7 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthgen.dataset import FEASIBILITY, INPUT_FILES, FileEntry, sha256_file
+from synthgen.dataset import (
+    FEASIBILITY,
+    INPUT_FILES,
+    FileEntry,
+    file_sha256,
+    has_file,
+    sha256_file,
+)
 from synthgen.fidelity.check import Check, integrity_check
 from synthgen.fidelity.inputs import DatasetInputs
 from synthgen.schema import TABLE_NAMES, arrow_schema
@@ -31,14 +42,20 @@ class FileState:
     schema_ok: bool = False
 
 
-def _inspect(root: Path, f: FileEntry) -> FileState:
+def _inspect(root: Path, f: FileEntry,
+             fetched: dict[str, tuple[int, str]] | None = None) -> FileState:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = root / f.path
-    if not path.is_file():
+    if fetched is not None:  # a staged copy: size and sha256 of what arrived from the URL
+        if f.path not in fetched:
+            return FileState(f, present=False)
+        checksum_ok = fetched[f.path] == (f.bytes, f.sha256)
+    elif not path.is_file():
         return FileState(f, present=False)
-    checksum_ok = path.stat().st_size == f.bytes and sha256_file(path) == f.sha256
+    else:
+        checksum_ok = path.stat().st_size == f.bytes and sha256_file(path) == f.sha256
     try:
         pf = pq.ParquetFile(path)
         rows, schema = pf.metadata.num_rows, pf.schema_arrow
@@ -53,15 +70,16 @@ def _inspect(root: Path, f: FileEntry) -> FileState:
 def _input_check(inputs: DatasetInputs) -> Check:
     """spec.json, band.json and feasibility.json against the hashes the manifest recorded."""
     recorded = inputs.manifest.inputs
+    where = inputs.location or inputs.root  # the documents are read in place, even at a URL
     bad = []
     for name in INPUT_FILES:
-        path = inputs.root / name
+        present = has_file(where, name)
         if name not in recorded:
-            if name != FEASIBILITY or path.is_file():  # feasibility.json alone is optional:
+            if name != FEASIBILITY or present:  # feasibility.json alone is optional:
                 bad.append(f"{name}: not recorded")   # the gate then resolves it anew
-        elif not path.is_file():
+        elif not present:
             bad.append(f"{name}: missing")
-        elif sha256_file(path) != recorded[name]:
+        elif file_sha256(where, name) != recorded[name]:
             bad.append(f"{name}: changed")
     return integrity_check("manifest.inputs", len(bad), bad,
                            detail="spec, band and feasibility documents the gate judges by, "
@@ -72,11 +90,12 @@ def file_checks(inputs: DatasetInputs) -> tuple[list[Check], list[str]]:
     """The file-level checks, and the tables safe to query (all files present and sound)."""
     root, manifest = inputs.root, inputs.manifest
     listed = {f.path for f in manifest.files}
-    on_disk = {p.relative_to(root).as_posix() for t in TABLE_NAMES
-               for p in root.glob(f"{t}/*/*.parquet")}
+    fetched = inputs.fetched
+    on_disk = ({p.relative_to(root).as_posix() for t in TABLE_NAMES
+                for p in root.glob(f"{t}/*/*.parquet")} if fetched is None else set(fetched))
     # sha256 releases the GIL: hashing overlaps across files.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        states = list(pool.map(lambda f: _inspect(root, f), manifest.files))
+        states = list(pool.map(lambda f: _inspect(root, f, fetched), manifest.files))
 
     def bad(test: str) -> list[str]:
         return [s.entry.path for s in states if s.present and not getattr(s, test)]

@@ -12,12 +12,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthgen.bands import Band
-from synthgen.dataset import BAND, FEASIBILITY, SPEC, Manifest, read_json, read_manifest
+from synthgen.dataset import (
+    BAND,
+    FEASIBILITY,
+    SPEC,
+    Manifest,
+    has_file,
+    is_remote,
+    read_document,
+    read_manifest,
+    shown,
+)
 from synthgen.spec import load_spec, spec_from_dict
 from synthgen.spec_model import Spec
 
 if TYPE_CHECKING:
     import duckdb
+
+    from synthgen.fidelity.stage import Staged
 
 MEMORY_LIMIT_ENV = "SYNTHGEN_VALIDATE_MEMORY"
 DEFAULT_MEMORY_LIMIT = "768MB"
@@ -29,30 +41,44 @@ class DatasetInputs:
     """Everything the checks need besides the rows."""
 
     root: Path
+    """The local directory DuckDB reads: the dataset itself, or its staged copy
+    (``synthgen.fidelity.stage``) when it lives at a URL."""
     manifest: Manifest
     spec: Spec
     band: Band
     """The band the dataset was generated for (its ``band.json``)."""
     feasibility: dict[str, Any] | None
+    location: Path | str = ""
+    """Where the dataset is: a local path (``root``) or a URL (may hold credentials: print
+    ``dataset.shown(location)``)."""
+    fetched: dict[str, tuple[int, str]] | None = None
+    """For a staged copy: (bytes, sha256) of each Parquet file as it arrived from the URL;
+    None for a local dataset (the file checks read the disk)."""
 
 
-def load_inputs(root: Path | str, spec_path: Path | str | None = None) -> DatasetInputs:
+def load_inputs(root: Path | str, spec_path: Path | str | None = None,
+                staged: Staged | None = None) -> DatasetInputs:
     """Read a dataset's manifest, spec, band and feasibility.
 
     ``spec_path`` replaces the dataset's resolved ``spec.json``; the band's own spec overrides
     (``band.json`` ``spec_overrides``, e.g. a tiny band's smaller heavy-room floor) are applied
-    to it, as generation did.
+    to it, as generation did. ``root`` may be a URL (s3://...): the documents are read from
+    there and the Parquet files from ``staged``, its local copy.
     """
-    root = Path(root)
-    manifest = read_manifest(root)
-    band = Band.from_json(read_json(root / BAND), str(root / BAND))
+    location: Path | str = root if is_remote(root) else Path(root)
+    if isinstance(location, str) and staged is None:
+        raise ValueError("a dataset at a URL is read from its staged copy")
+    manifest = read_manifest(location)
+    band = Band.from_json(read_document(location, BAND), f"{shown(location)}/{BAND}")
     if spec_path is not None:
         spec = load_spec(spec_path, overrides=band.spec_overrides or None)
     else:
-        spec = spec_from_dict(read_json(root / SPEC))
-    feas_path = root / FEASIBILITY
-    feasibility = read_json(feas_path) if feas_path.is_file() else None
-    return DatasetInputs(root, manifest, spec, band, feasibility)
+        spec = spec_from_dict(read_document(location, SPEC))
+    feasibility = (read_document(location, FEASIBILITY) if has_file(location, FEASIBILITY)
+                   else None)
+    return DatasetInputs(staged.root if staged is not None else Path(location), manifest, spec,
+                         band, feasibility, location=location,
+                         fetched=staged.fetched if staged is not None else None)
 
 
 def connect(inputs: DatasetInputs, tables: list[str] | None = None

@@ -12,9 +12,12 @@ written straight to their final key. Either way a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pyarrow.fs as pafs
 
@@ -40,17 +43,17 @@ def resolve(out: str) -> tuple[pafs.FileSystem, str]:
         return fs, root.rstrip("/")
     except (ValueError, OSError) as e:
         if "Unrecognized filesystem type" not in str(e):
-            raise EnvironmentProblem(f"cannot open --out {_safe(out)}: {_first_line(e)}") from None
+            raise EnvironmentProblem(f"cannot open {safe(out)}: {_first_line(e)}") from None
     try:  # schemes pyarrow does not know natively: fsspec, when its package is installed
         import fsspec
         from pyarrow.fs import FSSpecHandler, PyFileSystem
 
         spec_fs = fsspec.filesystem(scheme)
     except ImportError as e:
-        raise InputError(f"--out {_safe(out)}: no filesystem package for {scheme}:// "
+        raise InputError(f"{safe(out)}: no filesystem package for {scheme}:// "
                          f"({_first_line(e)})") from None
     except ValueError as e:
-        raise InputError(f"--out {_safe(out)}: unknown URL scheme {scheme}:// "
+        raise InputError(f"{safe(out)}: unknown URL scheme {scheme}:// "
                          f"({_first_line(e)})") from None
     return PyFileSystem(FSSpecHandler(spec_fs)), out.split("://", 1)[1].rstrip("/")
 
@@ -59,12 +62,23 @@ def _first_line(e: BaseException) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
-def _safe(out: str) -> str:
-    """The URL without any user:password part (never print a credential)."""
-    if "://" not in out or "@" not in out.split("://", 1)[1].split("/", 1)[0]:
+def safe(out: str) -> str:
+    """The URL without its user:password part or query values (never print a credential).
+
+    >>> safe("s3://key:secret@bucket/ci?region=x&secret_key=y")
+    's3://***@bucket/ci?region=***&secret_key=***'
+    """
+    if "://" not in out:
         return out
     scheme, rest = out.split("://", 1)
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    rest, sep, query = rest.partition("?")
+    host = rest.split("/", 1)[0]
+    if "@" in host:
+        rest = "***@" + rest.split("@", 1)[1]
+    if sep:
+        query = "&".join(f"{kv.split('=', 1)[0]}=***" if "=" in kv else kv
+                         for kv in query.split("&"))
+    return f"{scheme}://{rest}{sep}{query}"
 
 
 def path(out: str, rel: str = "") -> str:
@@ -77,6 +91,11 @@ def info(out: str, rel: str = "") -> pafs.FileInfo:
     """FileInfo of one entry (type NotFound when absent)."""
     fs, _ = resolve(out)
     return fs.get_file_info(path(out, rel))
+
+
+def is_file(out: str, rel: str) -> bool:
+    """Whether ``rel`` is a file of the dataset ``out``."""
+    return bool(info(out, rel).type == pafs.FileType.File)
 
 
 def listdir(out: str, rel: str = "", *, recursive: bool = False) -> list[pafs.FileInfo]:
@@ -148,3 +167,47 @@ def make_root(out: str) -> None:
     fs, root = resolve(out)
     if isinstance(fs, pafs.LocalFileSystem):
         fs.create_dir(root, recursive=True)
+
+
+# -- the read side: validate and load read a dataset at a URL through these ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """One file of a dataset at a URL: the dataset's URL (resolved once, cached) and the
+    file's path relative to it. ``str()`` is safe to print."""
+
+    out: str
+    rel: str
+
+    def __str__(self) -> str:
+        base, sep, query = safe(self.out).partition("?")
+        return f"{base.rstrip('/')}/{self.rel}{sep}{query}"
+
+
+def open_input(f: RemoteFile) -> pafs.NativeFile:
+    """A random-access reader of a remote file (what ``pyarrow.parquet`` reads)."""
+    fs, _ = resolve(f.out)
+    return fs.open_input_file(path(f.out, f.rel))
+
+
+def open_stream(f: RemoteFile) -> pafs.NativeFile:
+    """A sequential reader of a remote file (one streamed GET)."""
+    fs, _ = resolve(f.out)
+    return fs.open_input_stream(path(f.out, f.rel))
+
+
+@contextlib.contextmanager
+def reading(out: str, verb: str = "read") -> Iterator[None]:
+    """Turn the filesystem's errors while reading (or writing) ``out`` into one-line errors.
+
+    A missing file is left to the caller (FileNotFoundError: it knows what the file means);
+    anything else the filesystem raises (endpoint unreachable, access denied, no such bucket)
+    is the environment's: exit 3, the URL shown without credentials.
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise EnvironmentProblem(f"cannot {verb} {safe(out)}: {_first_line(e)}") from None
