@@ -345,19 +345,19 @@ def estimate_bytes(plan: Plan) -> dict[str, TableSize]:
             for table, n in estimate_rows(plan).items()}
 
 
-def postgres_estimate(dataset: Path) -> int:
+def postgres_estimate(dataset: Path | str) -> int:
     """Estimated PostgreSQL bytes of a dataset: its rows (manifest) x the spec's bytes per row."""
-    from synthgen.dataset import SPEC, read_json, read_manifest
+    from synthgen.dataset import SPEC, has_file, read_document, read_manifest
     from synthgen.spec import load_spec, spec_from_dict
 
     manifest = read_manifest(dataset)
-    spec_file = Path(dataset) / SPEC  # a hand-made dataset may lack it: the shipped spec
-    per_row = row_bytes(spec_from_dict(read_json(spec_file)) if spec_file.is_file()
+    # a hand-made dataset may lack spec.json: the shipped spec
+    per_row = row_bytes(spec_from_dict(read_document(dataset, SPEC)) if has_file(dataset, SPEC)
                         else load_spec())
     return int(sum(f.rows * per_row[f.table][1] for f in manifest.files))
 
 
-def room_for_load(dataset: Path, dsn: str, *, resume: bool, announce: bool = False) -> str:
+def room_for_load(dataset: Path | str, dsn: str, *, resume: bool, announce: bool = False) -> str:
     """Refuse a load whose PostgreSQL estimate cannot fit the embedded server's disk.
 
     Only the embedded server's disk is known here; a remote server gets the estimate as a

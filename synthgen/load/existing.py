@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from synthgen.dataset import Manifest, read_manifest
+from synthgen.dataset import Manifest, file_at, read_manifest
 from synthgen.errors import InputError
 from synthgen.pg.connect import execute
 from synthgen.pg.sql import quote_ident
@@ -136,13 +136,13 @@ def varchar_limit(app: AppColumn) -> int | None:
     return None
 
 
-def null_counts(root: Path, manifest: Manifest, table: str) -> dict[str, int]:
+def null_counts(root: Path | str, manifest: Manifest, table: str) -> dict[str, int]:
     """NULLs per column of one table, from the Parquet footers' statistics (no data read)."""
     import pyarrow.parquet as pq
 
     counts: dict[str, int] = {}
     for f in manifest.table_files(table):
-        md = pq.ParquetFile(root / f.path).metadata
+        md = pq.ParquetFile(_open(root, f.path)).metadata
         for rg in range(md.num_row_groups):
             group = md.row_group(rg)
             for i in range(group.num_columns):
@@ -155,8 +155,30 @@ def null_counts(root: Path, manifest: Manifest, table: str) -> dict[str, int]:
     return counts
 
 
-def max_length(root: Path, manifest: Manifest, table: str, column: str) -> int:
-    """The longest value (in characters) of one text column over the dataset (DuckDB scan)."""
+def _open(root: Path | str, rel: str) -> Any:
+    """What pyarrow.parquet opens: a local path, or a random-access reader at a URL."""
+    got = file_at(root, rel)
+    if isinstance(got, Path):
+        return got
+    from synthgen.generate.output import open_input
+
+    return open_input(got)
+
+
+def max_length(root: Path | str, manifest: Manifest, table: str, column: str) -> int:
+    """The longest value (in characters) of one text column over the dataset (DuckDB scan;
+    at a URL, pyarrow reads the one column file by file: DuckDB never reads a URL)."""
+    if isinstance(root, str):
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        longest = 0
+        for f in manifest.table_files(table):
+            with pq.ParquetFile(_open(root, f.path)) as pf:
+                for batch in pf.iter_batches(columns=[column]):
+                    got = pc.max(pc.utf8_length(batch.column(0))).as_py()
+                    longest = max(longest, got or 0)
+        return longest
     import duckdb
 
     files = [str(root / f.path) for f in manifest.table_files(table)]
@@ -169,7 +191,7 @@ def max_length(root: Path, manifest: Manifest, table: str, column: str) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
-def differences(found: dict[str, dict[str, AppColumn]], schema: str, root: Path,
+def differences(found: dict[str, dict[str, AppColumn]], schema: str, root: Path | str,
                 manifest: Manifest) -> list[str]:
     """Every way the app's tables differ from what the dataset needs, one line each."""
     problems: list[str] = []
@@ -207,7 +229,7 @@ def differences(found: dict[str, dict[str, AppColumn]], schema: str, root: Path,
     return problems
 
 
-def check_existing(conn: Connection, schema: str, root: Path) -> None:
+def check_existing(conn: Connection, schema: str, root: Path | str) -> None:
     """InputError listing every way the app's tables differ from what we would load."""
     manifest = read_manifest(root)
     problems = differences(read_app_columns(conn, schema), schema, root, manifest)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,8 +40,12 @@ if TYPE_CHECKING:
     import duckdb
     from adbc_driver_postgresql.dbapi import Connection
 
+    from synthgen.generate.output import RemoteFile
+
 BATCH_ROWS = 65_536
 JSONB_VERSION = b"\x01"
+Source: TypeAlias = "Path | RemoteFile"
+"""A Parquet file to read: local, or of a dataset at a URL (``dataset.file_at``)."""
 OnRows = Callable[[str, int, int], None]
 """Progress callback: (table, rows, arrow_bytes) after each batch."""
 
@@ -113,20 +117,32 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def read_verified(path: Path, sha256: str, *, table: str | None = None,
+def read_verified(path: Source, sha256: str, *, table: str | None = None,
                   partition: int | None = None, chunk_bytes: int = 4 << 20) -> pa.Buffer:
     """The whole file in memory, hashed as it is read (one sequential read, no second pass).
 
-    DatasetError naming the file when its sha256 is not the manifest's: nothing of it is
-    loaded, since the caller parses the returned buffer only after this check.
+    ``path`` is a local file or a file of a dataset at a URL (``dataset.file_at``), read the
+    same way through its filesystem. DatasetError naming the file when its sha256 is not the
+    manifest's: nothing of it is loaded, since the caller parses the returned buffer only
+    after this check.
     """
+    import contextlib
     import hashlib
 
     digest = hashlib.sha256()
-    size = path.stat().st_size
-    data = bytearray(size)
-    view = memoryview(data)
-    with path.open("rb", buffering=0) as fh:
+    with contextlib.ExitStack() as stack:
+        fh: Any
+        if isinstance(path, Path):
+            size = path.stat().st_size
+            fh = stack.enter_context(path.open("rb", buffering=0))
+        else:
+            from synthgen.generate import output
+
+            stack.enter_context(output.reading(path.out))
+            fh = stack.enter_context(output.open_input(path))
+            size = fh.size()
+        data = bytearray(size)
+        view = memoryview(data)
         got = 0
         while got < size:
             n = fh.readinto(view[got:got + chunk_bytes])
@@ -142,17 +158,22 @@ def read_verified(path: Path, sha256: str, *, table: str | None = None,
     return pa.py_buffer(data)
 
 
-def _file_batches(path: Path, table: str, sha256: str | None,
+def _file_batches(path: Source, table: str, sha256: str | None,
                   partition: int | None = None) -> Iterator[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
-    source: Any = path if sha256 is None else pa.BufferReader(
-        read_verified(path, sha256, table=table, partition=partition))
+    source: Any = path
+    if sha256 is not None:
+        source = pa.BufferReader(read_verified(path, sha256, table=table, partition=partition))
+    elif not isinstance(path, Path):  # unverified, at a URL: a random-access reader
+        from synthgen.generate.output import open_input
+
+        source = open_input(path)
     with pq.ParquetFile(source) as pf:
         yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=[c.name for c in TABLES[table]])
 
 
-def partition_batches(path: Path, table: str, order_by: tuple[str, ...] = (),
+def partition_batches(path: Source, table: str, order_by: tuple[str, ...] = (),
                       sha256: str | None = None,
                       partition: int | None = None) -> Iterator[pa.RecordBatch]:
     """Batches of one partition file, optionally sorted (DuckDB, spilling if needed).
@@ -208,7 +229,7 @@ def _normalized(batches: Iterator[pa.RecordBatch], table: str) -> Iterator[pa.Re
             [_plain(b.column(f.name)).cast(f.type, safe=True) for f in schema], schema=schema)
 
 
-def time_ordered_batches(files: list[tuple[Path, str | None]], table: str,
+def time_ordered_batches(files: list[tuple[Source, str | None]], table: str,
                          after: tuple[dt.datetime, str] | None) -> Iterator[pa.RecordBatch]:
     """All of a table's rows in global ("createdAt", "id") order, after a resume key.
 

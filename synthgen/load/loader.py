@@ -9,8 +9,7 @@ messages table is one stream of time slices read in global ``("createdAt", "id")
 the heap is laid out as production inserts it. ``jobs`` connections take streams biggest
 first. Keys, foreign keys and indexes come after all the data (so the data phase may run
 in any order), except with ``existing=True`` where the app's constraints are already there
-and tables load in dependency order. With ``cluster`` the partition units run as Dask tasks
-(``load.cluster``) and the time stream stays here; post-load always runs here.
+and tables load in dependency order.
 """
 
 from __future__ import annotations
@@ -24,7 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synthgen.dataset import FileEntry, Manifest, read_manifest
+from synthgen.dataset import (
+    FileEntry,
+    Manifest,
+    file_at,
+    is_remote,
+    parquet_listing,
+    read_manifest,
+    recorded,
+    shown,
+)
 from synthgen.errors import DatasetError, InputError, SynthgenError
 from synthgen.generate.feasibility import room_for_load
 from synthgen.load import ingest
@@ -82,7 +90,7 @@ class Tally:
 def load_dataset(dataset_dir: Path | str, dsn: str, schema: str = "perf_synthetic", *,
                  resume: bool = False, order: str = "time", jobs: int = 1, force: bool = False,
                  existing: bool = False, progress: bool = False,
-                 slice_rows: int = SLICE_ROWS, cluster: str | None = None) -> dict[str, Any]:
+                 slice_rows: int = SLICE_ROWS) -> dict[str, Any]:
     """Load a dataset into ``schema`` of the (resolved, ``pg.target.resolve``) DSN; a JSON report.
 
     Raises TargetRefused / EnvironmentProblem (exit 3), InputError / DatasetError (exit 2);
@@ -90,13 +98,12 @@ def load_dataset(dataset_dir: Path | str, dsn: str, schema: str = "perf_syntheti
     """
     with driver_errors(dsn, f"loading into schema {schema!r}"):
         return _load(dataset_dir, dsn, schema, resume=resume, order=order, jobs=jobs,
-                     force=force, existing=existing, progress=progress, slice_rows=slice_rows,
-                     cluster=cluster)
+                     force=force, existing=existing, progress=progress, slice_rows=slice_rows)
 
 
 def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool, order: str,
           jobs: int, force: bool, existing: bool, progress: bool,
-          slice_rows: int, cluster: str | None) -> dict[str, Any]:
+          slice_rows: int) -> dict[str, Any]:
     started = time.perf_counter()
     refuse_production()
     check_schema_name(schema)
@@ -104,14 +111,10 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
         raise InputError(f"--order must be one of {', '.join(ORDERS)}, got {order!r}")
     if jobs < 1 or slice_rows < 1:
         raise InputError("--jobs and the slice size must be at least 1")
-    root = Path(dataset_dir)
+    root: Path | str = dataset_dir if is_remote(dataset_dir) else Path(dataset_dir)
     manifest = read_manifest(root)
     _check_files(root, manifest)
     room_for_load(root, target_dsn, resume=resume, announce=progress)  # refuses a disk too small
-    if cluster is not None:  # no Dask, a bad address, no scheduler: said before any write
-        from synthgen.cluster import preflight
-
-        preflight(cluster)
 
     conn = connect(target_dsn)
     try:
@@ -126,7 +129,7 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
                   file=sys.stderr, flush=True)
         check_target(conn, target, force=force)
         record = SchemaRecord(schema, True, manifest.seed, manifest.band, manifest.spec_hash, order)
-        continuing = prepare(conn, schema, record, str(root.resolve()), resume=resume,
+        continuing = prepare(conn, schema, record, recorded(root), resume=resume,
                              force=force, existing=existing)
         if continuing:
             previous = get_schema_record(conn, schema)
@@ -134,22 +137,20 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
             order = previous.order if previous is not None else order
         done = read_done(conn, schema)
         options = {"order": order, "jobs": jobs, "resume": resume, "force": force,
-                   "existing": existing, "continuing": continuing, "cluster": cluster}
-        audit_id = audit_start(conn, schema, manifest, str(root.resolve()), target.to_json(),
+                   "existing": existing, "continuing": continuing}
+        audit_id = audit_start(conn, schema, manifest, recorded(root), target.to_json(),
                                options)
     finally:
         conn.close()
 
     report: dict[str, Any] = {"dsn": redact_dsn(target_dsn), "embedded": is_embedded(target_dsn),
                               "target": target.to_json(), "schema": schema,
-                              "dataset": str(root), "seed": manifest.seed, "band": manifest.band,
+                              "dataset": shown(root), "seed": manifest.seed, "band": manifest.band,
                               "spec_hash": manifest.spec_hash, "order": order, "jobs": jobs,
-                              "existing": existing, "resumed": continuing, "audit_id": audit_id,
-                              "cluster": cluster}
+                              "existing": existing, "resumed": continuing, "audit_id": audit_id}
     try:
         _run(target_dsn, schema, root, manifest, done, report, order=order, jobs=jobs,
-             existing=existing, progress=progress, slice_rows=slice_rows,
-             cluster=None if cluster is None else (cluster, audit_id, force))
+             existing=existing, progress=progress, slice_rows=slice_rows)
     except BaseException as e:
         status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
         try:
@@ -167,7 +168,19 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
     return report
 
 
-def _check_files(root: Path, manifest: Manifest) -> None:
+def _check_files(root: Path | str, manifest: Manifest) -> None:
+    """Every listed file there, at its size (its sha256 is checked as it is read)."""
+    if isinstance(root, str):  # a URL: one listing per table, not a request per file
+        sizes = parquet_listing(root)
+        for f in manifest.files:
+            if f.path not in sizes:
+                raise DatasetError(f"{file_at(root, f.path)} is listed in the manifest but "
+                                   "missing", table=f.table, partition=f.partition)
+            if sizes[f.path] != f.bytes:
+                raise DatasetError(f"{file_at(root, f.path)} has {sizes[f.path]} bytes, the "
+                                   f"manifest says {f.bytes}: the dataset changed after "
+                                   "generation", table=f.table, partition=f.partition)
+        return
     for f in manifest.files:
         path = root / f.path
         if not path.is_file():
@@ -195,9 +208,9 @@ def plan_streams(manifest: Manifest, done: Done, order: str) -> list[Stream]:
     return sorted(streams, key=lambda s: (not s.time_ordered, -s.rows))
 
 
-def _run(dsn: str, schema: str, root: Path, manifest: Manifest, done: Done,
+def _run(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done,
          report: dict[str, Any], *, order: str, jobs: int, existing: bool, progress: bool,
-         slice_rows: int, cluster: tuple[str, int, bool] | None) -> None:
+         slice_rows: int) -> None:
     streams = plan_streams(manifest, done, order)
     # The global sort of messages starts now, on its own thread, and overlaps the other
     # tables' COPY: with one connection the time stream goes last so the sort is done by then.
@@ -205,24 +218,22 @@ def _run(dsn: str, schema: str, root: Path, manifest: Manifest, done: Done,
     sorted_messages = None
     if time_stream is not None:
         sorted_messages = Prefetch(ingest.time_ordered_batches(
-            [(root / f.path, f.sha256) for f in time_stream.files], time_stream.table,
+            [(file_at(root, f.path), f.sha256) for f in time_stream.files], time_stream.table,
             done.last_key), depth=4)
-        if jobs == 1 and cluster is None:
+        if jobs == 1:
             streams = [s for s in streams if s is not time_stream] + [time_stream]
     try:
         _run_phases(dsn, schema, root, manifest, done, report, streams, sorted_messages, jobs=jobs,
-                    existing=existing, progress=progress, slice_rows=slice_rows, cluster=cluster)
+                    existing=existing, progress=progress, slice_rows=slice_rows)
     finally:
         if sorted_messages is not None:
             sorted_messages.close()
 
 
-def _run_phases(dsn: str, schema: str, root: Path, manifest: Manifest, done: Done,
+def _run_phases(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done,
                 report: dict[str, Any], streams: list[Stream],
                 sorted_messages: Prefetch[pa.RecordBatch] | None, *, jobs: int, existing: bool,
-                progress: bool, slice_rows: int,
-                cluster: tuple[str, int, bool] | None) -> None:
-    """The data phase (here or on ``cluster`` = (address, audit id, force)), then post-load."""
+                progress: bool, slice_rows: int) -> None:
     import sys
 
     tallies = {t: Tally() for t in manifest.tables}
@@ -249,22 +260,20 @@ def _run_phases(dsn: str, schema: str, root: Path, manifest: Manifest, done: Don
                 _load_time_stream(conn, schema, s, sorted_messages, done, slice_rows, cancel,
                                   bar.add, finished)
                 return
+            f = s.files[0]
+            by = ("conversationId", "createdAt", "id") if s.table == "messages" else ()
             t0 = time.perf_counter()
-            finished(load_file_unit(conn, schema, root, s.files[0], bar.add), t0)
-
-        def on_worker(r: ingest.UnitResult) -> None:  # a unit a Dask worker committed
-            bar.add(r.unit.table, r.rows, r.arrow_bytes)
-            finished(r, time.perf_counter() - r.seconds)
+            batches = Prefetch(ingest.partition_batches(file_at(root, f.path), s.table, by, f.sha256,
+                                                        f.partition))
+            try:
+                r = ingest.ingest_unit(conn, schema, Unit(s.table, partition=f.partition),
+                                       batches, f.rows, bar.add)
+            finally:
+                batches.close()
+            finished(r, t0)
 
         t_data = time.perf_counter()
-        if cluster is not None:
-            from synthgen.load.cluster import load_on_cluster
-
-            address, audit_id, force = cluster
-            load_on_cluster(address, dsn, schema, root, streams, audit_id=audit_id, force=force,
-                            existing=existing, on_unit=on_worker,
-                            here=lambda s, cancel: _run_streams(dsn, [s], 1, load_stream, cancel))
-        elif existing:  # the app's foreign keys are live: parents before children
+        if existing:  # the app's foreign keys are live: parents before children
             for table in TABLE_NAMES:
                 _run_streams(dsn, [s for s in streams if s.table == table], jobs, load_stream)
         else:
@@ -318,32 +327,12 @@ def _load_time_stream(conn: Connection, schema: str, s: Stream, batches: Iterato
         number, left = number + 1, left - r.rows
 
 
-def load_file_unit(conn: Connection, schema: str, root: Path, f: FileEntry,
-                   on_rows: ingest.OnRows | None = None,
-                   tap: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]] | None = None
-                   ) -> ingest.UnitResult:
-    """Load one partition file as one ledger unit (here, or on a Dask worker).
-
-    messages partitions go in (conversationId, createdAt) order; ``tap`` wraps the batch
-    stream on its way to COPY (the cluster tests' kill hook).
-    """
-    by = ("conversationId", "createdAt", "id") if f.table == "messages" else ()
-    batches = Prefetch(ingest.partition_batches(root / f.path, f.table, by, f.sha256,
-                                                f.partition))
-    try:
-        return ingest.ingest_unit(conn, schema, Unit(f.table, partition=f.partition),
-                                  batches if tap is None else tap(batches), f.rows, on_rows)
-    finally:
-        batches.close()
-
-
 def _run_streams(dsn: str, streams: list[Stream], jobs: int,
-                 load: Callable[[Connection, Stream, threading.Event], None],
-                 cancel: threading.Event | None = None) -> None:
+                 load: Callable[[Connection, Stream, threading.Event], None]) -> None:
     """Load streams over ``jobs`` connections; the first error cancels the rest."""
     if not streams:
         return
-    cancel = threading.Event() if cancel is None else cancel
+    cancel = threading.Event()
     n = min(jobs, len(streams))
     conns: queue.Queue[Connection] = queue.Queue()
     for _ in range(n):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthgen import ddl
+from synthgen.dataset import is_remote
 from synthgen.errors import InputError, TargetRefused
 from synthgen.load.existing import check_existing
 from synthgen.load.ledger import (
@@ -50,7 +51,7 @@ def prepare(conn: Connection, schema: str, record: SchemaRecord, dataset: str, *
         if not present:
             raise InputError(f"--existing: schema {schema!r} does not exist; run the app's "
                              "migrations first, or load without --existing")
-        check_existing(conn, schema, Path(dataset))
+        check_existing(conn, schema, dataset if is_remote(dataset) else Path(dataset))
         if previous is not None:
             if resume and previous.same_dataset_as(record):
                 return True
