@@ -74,9 +74,12 @@ def distribution_checks(targets: dict[str, Any], measured: dict[str, tuple[float
     return out
 
 
-DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv"}
-"""Metrics that are a monotone function of another: reported, never voting (B = (cv - 1) /
-(cv + 1) would otherwise count one deviation twice, magnified near cv = 1)."""
+DERIVED = {"burstiness.goh_barabasi": "burstiness.interarrival_cv",
+           "reads.per_message": "reads.read_rate and the conversations' sizes",
+           "distance.message_status_tv": "reads.read_rate and reads.delivery_rate"}
+"""Metrics that are a function of others: reported, never voting (B = (cv - 1) / (cv + 1)
+would otherwise count one deviation twice, magnified near cv = 1; the status mix moves with
+the read and delivery rates, see ``synthgen.fidelity.status``)."""
 
 
 def validate_dataset(root: Path | str, *, spec_path: Path | str | None = None,
@@ -129,6 +132,7 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
     )
     from synthgen.fidelity.files import file_checks
     from synthgen.fidelity.inputs import connect, load_inputs
+    from synthgen.fidelity.plan_distances import reference_checks, references_for
     from synthgen.fidelity.prepare import prepare
     from synthgen.fidelity.progress import (
         DISTRIBUTIONS,
@@ -139,7 +143,9 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
         Tracker,
         group_weights,
     )
+    from synthgen.fidelity.reads import fan_out_checks
     from synthgen.fidelity.report import FORMAT, write_report
+    from synthgen.fidelity.status import message_status_check
     from synthgen.fidelity.targets import (
         band_feasibility,
         parse_calendar_fano,
@@ -155,6 +161,7 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
            else band_feasibility(inputs.spec, inputs.band))
     feasibility = parse_feasibility(raw, f"{where}/{FEASIBILITY}")
     fano = parse_calendar_fano(raw, f"{where}/{FEASIBILITY}")
+    refs, refs_origin = references_for(raw, inputs.spec, inputs.band, f"{where}/{FEASIBILITY}")
     targets = resolve_targets(inputs.spec, inputs.band.conversations, feasibility,
                               targets_override)
     track = Tracker(group_weights(inputs.manifest), progress)
@@ -188,6 +195,12 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
             if "attachment_sizes" in plots:  # the KS grid: judged here, not kept as a plot
                 checks += attachment_size_checks(plots.pop("attachment_sizes"), inputs.spec,
                                                  inputs.band, tol.scale)
+            if prepared:  # the reference CDFs stay in feasibility.json, never in the plots
+                checks += reference_checks(con, refs, refs_origin, inputs.spec, tol.scale)
+                checks.append(message_status_check(con, inputs.spec, inputs.band, tol.scale,
+                                                   refs["recipients"]))
+            if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
+                checks += fan_out_checks(con, inputs, tol, targets_override)
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

@@ -9,7 +9,8 @@ messages table is one stream of time slices read in global ``("createdAt", "id")
 the heap is laid out as production inserts it. ``jobs`` connections take streams biggest
 first. Keys, foreign keys and indexes come after all the data (so the data phase may run
 in any order), except with ``existing=True`` where the app's constraints are already there
-and tables load in dependency order.
+and tables load in dependency order. With ``cluster`` the partition units run as Dask tasks
+(``load.cluster``) and the time stream stays here; post-load always runs here.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Tally:
 def load_dataset(dataset_dir: Path | str, dsn: str, schema: str = "perf_synthetic", *,
                  resume: bool = False, order: str = "time", jobs: int = 1, force: bool = False,
                  existing: bool = False, progress: bool = False,
-                 slice_rows: int = SLICE_ROWS) -> dict[str, Any]:
+                 slice_rows: int = SLICE_ROWS, cluster: str | None = None) -> dict[str, Any]:
     """Load a dataset into ``schema`` of the (resolved, ``pg.target.resolve``) DSN; a JSON report.
 
     Raises TargetRefused / EnvironmentProblem (exit 3), InputError / DatasetError (exit 2);
@@ -98,12 +99,13 @@ def load_dataset(dataset_dir: Path | str, dsn: str, schema: str = "perf_syntheti
     """
     with driver_errors(dsn, f"loading into schema {schema!r}"):
         return _load(dataset_dir, dsn, schema, resume=resume, order=order, jobs=jobs,
-                     force=force, existing=existing, progress=progress, slice_rows=slice_rows)
+                     force=force, existing=existing, progress=progress, slice_rows=slice_rows,
+                     cluster=cluster)
 
 
 def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool, order: str,
           jobs: int, force: bool, existing: bool, progress: bool,
-          slice_rows: int) -> dict[str, Any]:
+          slice_rows: int, cluster: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     refuse_production()
     check_schema_name(schema)
@@ -115,6 +117,10 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
     manifest = read_manifest(root)
     _check_files(root, manifest)
     room_for_load(root, target_dsn, resume=resume, announce=progress)  # refuses a disk too small
+    if cluster is not None:  # no Dask, a bad address, no scheduler: said before any write
+        from synthgen.cluster import preflight
+
+        preflight(cluster)
 
     conn = connect(target_dsn)
     try:
@@ -137,7 +143,7 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
             order = previous.order if previous is not None else order
         done = read_done(conn, schema)
         options = {"order": order, "jobs": jobs, "resume": resume, "force": force,
-                   "existing": existing, "continuing": continuing}
+                   "existing": existing, "continuing": continuing, "cluster": cluster}
         audit_id = audit_start(conn, schema, manifest, recorded(root), target.to_json(),
                                options)
     finally:
@@ -147,10 +153,12 @@ def _load(dataset_dir: Path | str, target_dsn: str, schema: str, *, resume: bool
                               "target": target.to_json(), "schema": schema,
                               "dataset": shown(root), "seed": manifest.seed, "band": manifest.band,
                               "spec_hash": manifest.spec_hash, "order": order, "jobs": jobs,
-                              "existing": existing, "resumed": continuing, "audit_id": audit_id}
+                              "existing": existing, "resumed": continuing, "audit_id": audit_id,
+                              "cluster": cluster}
     try:
         _run(target_dsn, schema, root, manifest, done, report, order=order, jobs=jobs,
-             existing=existing, progress=progress, slice_rows=slice_rows)
+             existing=existing, progress=progress, slice_rows=slice_rows,
+             cluster=None if cluster is None else (cluster, audit_id, force))
     except BaseException as e:
         status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
         try:
@@ -210,7 +218,7 @@ def plan_streams(manifest: Manifest, done: Done, order: str) -> list[Stream]:
 
 def _run(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done,
          report: dict[str, Any], *, order: str, jobs: int, existing: bool, progress: bool,
-         slice_rows: int) -> None:
+         slice_rows: int, cluster: tuple[str, int, bool] | None) -> None:
     streams = plan_streams(manifest, done, order)
     # The global sort of messages starts now, on its own thread, and overlaps the other
     # tables' COPY: with one connection the time stream goes last so the sort is done by then.
@@ -220,11 +228,11 @@ def _run(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done
         sorted_messages = Prefetch(ingest.time_ordered_batches(
             [(file_at(root, f.path), f.sha256) for f in time_stream.files], time_stream.table,
             done.last_key), depth=4)
-        if jobs == 1:
+        if jobs == 1 and cluster is None:
             streams = [s for s in streams if s is not time_stream] + [time_stream]
     try:
         _run_phases(dsn, schema, root, manifest, done, report, streams, sorted_messages, jobs=jobs,
-                    existing=existing, progress=progress, slice_rows=slice_rows)
+                    existing=existing, progress=progress, slice_rows=slice_rows, cluster=cluster)
     finally:
         if sorted_messages is not None:
             sorted_messages.close()
@@ -233,7 +241,9 @@ def _run(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done
 def _run_phases(dsn: str, schema: str, root: Path | str, manifest: Manifest, done: Done,
                 report: dict[str, Any], streams: list[Stream],
                 sorted_messages: Prefetch[pa.RecordBatch] | None, *, jobs: int, existing: bool,
-                progress: bool, slice_rows: int) -> None:
+                progress: bool, slice_rows: int,
+                cluster: tuple[str, int, bool] | None) -> None:
+    """The data phase (here or on ``cluster`` = (address, audit id, force)), then post-load."""
     import sys
 
     tallies = {t: Tally() for t in manifest.tables}
@@ -260,20 +270,22 @@ def _run_phases(dsn: str, schema: str, root: Path | str, manifest: Manifest, don
                 _load_time_stream(conn, schema, s, sorted_messages, done, slice_rows, cancel,
                                   bar.add, finished)
                 return
-            f = s.files[0]
-            by = ("conversationId", "createdAt", "id") if s.table == "messages" else ()
             t0 = time.perf_counter()
-            batches = Prefetch(ingest.partition_batches(file_at(root, f.path), s.table, by, f.sha256,
-                                                        f.partition))
-            try:
-                r = ingest.ingest_unit(conn, schema, Unit(s.table, partition=f.partition),
-                                       batches, f.rows, bar.add)
-            finally:
-                batches.close()
-            finished(r, t0)
+            finished(load_file_unit(conn, schema, root, s.files[0], bar.add), t0)
+
+        def on_worker(r: ingest.UnitResult) -> None:  # a unit a Dask worker committed
+            bar.add(r.unit.table, r.rows, r.arrow_bytes)
+            finished(r, time.perf_counter() - r.seconds)
 
         t_data = time.perf_counter()
-        if existing:  # the app's foreign keys are live: parents before children
+        if cluster is not None:
+            from synthgen.load.cluster import load_on_cluster
+
+            address, audit_id, force = cluster
+            load_on_cluster(address, dsn, schema, root, streams, audit_id=audit_id, force=force,
+                            existing=existing, on_unit=on_worker,
+                            here=lambda s, cancel: _run_streams(dsn, [s], 1, load_stream, cancel))
+        elif existing:  # the app's foreign keys are live: parents before children
             for table in TABLE_NAMES:
                 _run_streams(dsn, [s for s in streams if s.table == table], jobs, load_stream)
         else:
@@ -327,12 +339,32 @@ def _load_time_stream(conn: Connection, schema: str, s: Stream, batches: Iterato
         number, left = number + 1, left - r.rows
 
 
+def load_file_unit(conn: Connection, schema: str, root: Path | str, f: FileEntry,
+                   on_rows: ingest.OnRows | None = None,
+                   tap: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]] | None = None
+                   ) -> ingest.UnitResult:
+    """Load one partition file as one ledger unit (here, or on a Dask worker).
+
+    messages partitions go in (conversationId, createdAt) order; ``tap`` wraps the batch
+    stream on its way to COPY (the cluster tests' kill hook).
+    """
+    by = ("conversationId", "createdAt", "id") if f.table == "messages" else ()
+    batches = Prefetch(ingest.partition_batches(file_at(root, f.path), f.table, by, f.sha256,
+                                                f.partition))
+    try:
+        return ingest.ingest_unit(conn, schema, Unit(f.table, partition=f.partition),
+                                  batches if tap is None else tap(batches), f.rows, on_rows)
+    finally:
+        batches.close()
+
+
 def _run_streams(dsn: str, streams: list[Stream], jobs: int,
-                 load: Callable[[Connection, Stream, threading.Event], None]) -> None:
+                 load: Callable[[Connection, Stream, threading.Event], None],
+                 cancel: threading.Event | None = None) -> None:
     """Load streams over ``jobs`` connections; the first error cancels the rest."""
     if not streams:
         return
-    cancel = threading.Event()
+    cancel = threading.Event() if cancel is None else cancel
     n = min(jobs, len(streams))
     conns: queue.Queue[Connection] = queue.Queue()
     for _ in range(n):
