@@ -70,19 +70,22 @@ def _burstiness(con: duckdb.DuckDBPyConnection, out: Measured) -> None:
 def _message_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
                      out: Measured, plots: Plots) -> None:
     # "Messages with content": non-empty text (a media message without caption has none).
-    # The plot's content-length histogram rides on the same scan of the content column.
+    # Everything here, and the plot's content-length histogram, comes from content_len.
     row = con.execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE type <> 'TEXT'), count(len), avg(len), median(len),
-               {histograms.content_length_sql("chars")}
-        FROM (SELECT type, length(content) AS chars, nullif(length(content), 0) AS len
-              FROM messages)""").fetchone()
+        SELECT coalesce(sum(k), 0), coalesce(sum(k) FILTER (WHERE media), 0),
+               coalesce(sum(k) FILTER (WHERE chars > 0), 0),
+               sum(chars * k) FILTER (WHERE chars > 0) / sum(k) FILTER (WHERE chars > 0),
+               {histograms.content_length_sql("chars", "k")}
+        FROM content_len""").fetchone()
     assert row is not None
-    histograms.record_content_length(plots, row[5:])
+    histograms.record_content_length(plots, row[4:])
+    lengths = con.execute("SELECT chars, sum(k) FROM content_len WHERE chars > 0 "
+                          "GROUP BY chars ORDER BY chars").fetchall()
     n, media, with_content = int(row[0]), int(row[1]), int(row[2])
     out["media.ratio"] = (media / n if n else math.nan, n)
     out["content_length.mean"] = (float(row[3]) if row[3] is not None else math.nan, with_content)
-    out["content_length.median"] = (float(row[4]) if row[4] is not None else math.nan,
-                                    with_content)
+    out["content_length.median"] = (grouped_median([int(r[0]) for r in lengths],
+                                                   [int(r[1]) for r in lengths]), with_content)
     per_hour = [0] * 24
     days: dict[dt.date, int] = {}
     per_day_hour = con.execute(
@@ -95,6 +98,27 @@ def _message_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
                                          math.inf if n else math.nan, n)
     out["time.weekday_to_weekend"] = (weekday_to_weekend(days, inputs.band.window_start,
                                                          inputs.band.window_end), n)
+
+
+def grouped_median(values: list[int], counts: list[int]) -> float:
+    """The median of observations given as ascending distinct values and their counts, as
+    DuckDB's ``median`` computes it over the rows (the mean of the two middle ones when even).
+
+    >>> grouped_median([1, 2, 10], [1, 1, 1]), grouped_median([1, 3], [2, 2]), grouped_median([], [])
+    (2.0, 2.0, nan)
+    """
+    n = sum(counts)
+    if n == 0:
+        return math.nan
+    lo_rank, hi_rank = (n - 1) // 2, n // 2
+    seen, lo = 0, None
+    for v, c in zip(values, counts, strict=True):
+        if lo is None and seen + c > lo_rank:
+            lo = v
+        if seen + c > hi_rank:
+            return (float(lo) + v) / 2 if lo is not None else float(v)
+        seen += c
+    raise AssertionError("unreachable: the counts sum to n")
 
 
 def weekday_to_weekend(per_day: dict[dt.date, int], start: dt.datetime,

@@ -100,15 +100,17 @@ def record_attachment_types(plots: Plots, counts: dict[str, int]) -> None:
     plots["attachment_types"] = {"types": types, "counts": [int(counts.get(t, 0)) for t in types]}
 
 
-def content_length_sql(chars: str) -> str:
-    """Aggregates counting messages with content, then per content-length bucket.
+def content_length_sql(chars: str, rows: str) -> str:
+    """Aggregates over (length, ``rows`` messages) groups counting messages with content,
+    then per content-length bucket.
 
-    >>> content_length_sql("c").startswith("count(c), count(*) FILTER (WHERE c >= 1 AND c < 10)")
+    >>> content_length_sql("c", "k").startswith(
+    ...     "coalesce(sum(k) FILTER (WHERE c IS NOT NULL), 0), coalesce(sum(k) FILTER (WHERE c >= 1")
     True
     """
     edges = CONTENT_LENGTH_EDGES
-    return f"count({chars}), " + ", ".join(
-        f"count(*) FILTER (WHERE {chars} >= {lo:g} AND {chars} < {hi:g})"
+    return f"coalesce(sum({rows}) FILTER (WHERE {chars} IS NOT NULL), 0), " + ", ".join(
+        f"coalesce(sum({rows}) FILTER (WHERE {chars} >= {lo:g} AND {chars} < {hi:g}), 0)"
         for lo, hi in zip(edges[:-1], edges[1:], strict=True))
 
 

@@ -51,19 +51,6 @@ WHAT: dict[str, str] = {MESSAGES_PER_CONVERSATION_KS: "messages per conversation
                         INTERARRIVAL_GAP_KS: "gaps between consecutive messages of a "
                                              "conversation (ms)"}
 
-GAP_KEYS_SQL = """
-    SELECT key, count(*) FROM (
-        SELECT CASE WHEN gap <= 0 THEN -1
-                    ELSE floor({per_decade} * log10(gap))::BIGINT END AS key
-        FROM (SELECT epoch_ms(created) - lag(epoch_ms(created)) OVER (
-                         PARTITION BY cid ORDER BY part, row_number) AS gap
-              FROM msg)
-        WHERE gap IS NOT NULL)
-    GROUP BY key"""
-"""Gap keys (``synthgen.generate.reference.gap_key``) in the rows' stored order, as
-``prepare``'s gap sums: a gap <= 0 is an order violation (integrity's business), key -1."""
-
-
 def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -138,9 +125,8 @@ def measured_cdfs(con: duckdb.DuckDBPyConnection,
     edges = np.asarray(cdfs[MEMBERSHIPS_PER_USER_KS]["edges"], dtype=np.float64)
     out[MEMBERSHIPS_PER_USER_KS] = _counts_cdf(rows, edges,
                                                users - sum(int(r[1]) for r in rows))
-    from synthgen.generate.reference import GAP_KEYS_PER_DECADE
 
-    rows = con.execute(GAP_KEYS_SQL.format(per_decade=GAP_KEYS_PER_DECADE)).fetchall()
+    rows = con.execute("SELECT key, k FROM gap_keys").fetchall()  # built by prepare
     keys = np.array(edge_keys(cdfs[INTERARRIVAL_GAP_KS]["edges"]), dtype=np.int64)
     # P(gap < 10^(j / per_decade) ms) = P(key < j)
     out[INTERARRIVAL_GAP_KS] = _counts_cdf(rows, keys.astype(np.float64))

@@ -1,12 +1,18 @@
 """Small in-memory tables every later check shares, built once per validation.
 
-``msg``         id, conversation, sender, createdAt, type and stored position (partition,
-                row) of every message, with the 64-bit hashes of conversation (hc) and
-                sender (hs): the parent side of the reads / receipts / attachments
-                joins, read from Parquet once.
+``msg``         id, conversation (and its 64-bit hash hc), the sender's hash (hs), createdAt,
+                type and stored position (partition, row) of every message: the parent
+                side of the reads / receipts / attachments joins, read from Parquet once.
+                The sender is kept as a hash only (its id string would add a fifth of the
+                gate's memory on dev); rules that must compare sender ids read them from
+                the messages view (``integrity.Refs``).
 ``mem``         (conversation, user) memberships, and their hashes (hc, hu).
 ``conv_stats``  per conversation: messages, last message, gap sums and order violations.
+``gap_keys``    gaps between consecutive messages of a conversation, counted by log-spaced
+                key (``synthgen.generate.reference.gap_key``; -1 = not after the previous).
 ``conv_size``   per conversation: members and messages (zero for none).
+``content_len`` messages by (media, content length in characters): the one scan of the
+                content column the shape checks need (metrics, histogram and KS).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from synthgen.fidelity.inputs import require
+from synthgen.generate.reference import GAP_KEYS_PER_DECADE
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,7 +33,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE msg AS
         SELECT id, "conversationId" AS cid, hash("conversationId") AS hc,
-               "senderId" AS sid, hash("senderId") AS hs, "createdAt" AS created, type,
+               hash("senderId") AS hs, "createdAt" AS created, type,
                part, file_row_number AS row_number
         FROM messages""")
     con.execute("""
@@ -37,16 +44,27 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
     # Gaps follow the rows' stored order (partition, then row): the dataset contract keeps a
     # conversation's messages by createdAt, so a gap <= 0 ms is a timestamp that does not
     # strictly increase (a tie, or a row out of order). Sums stay integers (exact), so the
-    # report does not depend on the order in which threads add them up.
+    # report does not depend on the order in which threads add them up. One window serves
+    # both groupings: per conversation (sums, order) and per gap key (the KS histogram).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE gap_sets AS
+        SELECT GROUPING(cid) AS by_key, cid, key, count(gap_ms) AS gaps, sum(gap_ms) AS gap_ms,
+               sum(gap_ms::HUGEINT * gap_ms) AS gap_ms2,
+               count(*) FILTER (WHERE gap_ms <= 0) AS order_violations, count(gap_ms) AS k
+        FROM (SELECT cid, gap_ms,
+                     CASE WHEN gap_ms <= 0 THEN -1
+                          ELSE floor({GAP_KEYS_PER_DECADE} * log10(gap_ms))::BIGINT END AS key
+              FROM (SELECT cid, epoch_ms(created) - lag(epoch_ms(created)) OVER (
+                               PARTITION BY cid ORDER BY part, row_number) AS gap_ms
+                    FROM msg))
+        GROUP BY GROUPING SETS ((cid), (key))""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE conv_gaps AS
-        SELECT cid, count(gap_ms) AS gaps, sum(gap_ms) AS gap_ms,
-               sum(gap_ms::HUGEINT * gap_ms) AS gap_ms2,
-               count(*) FILTER (WHERE gap_ms <= 0) AS order_violations
-        FROM (SELECT cid, epoch_ms(created) - lag(epoch_ms(created)) OVER (
-                         PARTITION BY cid ORDER BY part, row_number) AS gap_ms
-              FROM msg)
-        GROUP BY cid""")
+        SELECT cid, gaps, gap_ms, gap_ms2, order_violations FROM gap_sets WHERE by_key = 0""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE gap_keys AS
+        SELECT key, k FROM gap_sets WHERE by_key = 1 AND key IS NOT NULL""")
+    con.execute("DROP TABLE gap_sets")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE conv_stats AS
         SELECT l.cid, l.n, l.last_at, l.last_id, g.gaps, g.gap_ms, g.gap_ms2, g.order_violations
@@ -60,4 +78,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
         FROM (SELECT DISTINCT id FROM conversations) c
         LEFT JOIN (SELECT cid, count(*) AS members FROM mem GROUP BY cid) m ON m.cid = c.id
         LEFT JOIN conv_stats s ON s.cid = c.id""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE content_len AS
+        SELECT type <> 'TEXT' AS media, length(content) AS chars, count(*) AS k
+        FROM messages GROUP BY ALL""")
     return True
