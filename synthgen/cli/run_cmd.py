@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -137,6 +138,11 @@ def run_pipeline(
 
     if keep and teardown:
         raise InputError("--keep and --teardown exclude each other")
+    if out is not None and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:/", str(out)):
+        # typer has already folded "s3://b/p" into the path "s3:/b/p": refuse, do not create it
+        raise InputError("run keeps its state and reports beside the dataset, so --out must "
+                         "be a local directory; to use object storage: synthgen generate "
+                         "--out <url>, then synthgen validate <url> and synthgen load <url>")
     console = Console(stderr=as_json, highlight=False)
     live = console.is_terminal and not as_json
     opts = RunOptions(band=band, seed=seed, dsn=dsn, schema=schema, out=out,

@@ -220,14 +220,16 @@ def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
             except KeyboardInterrupt:
                 raise KeyboardInterrupt(
                     f"generation stopped: {len(kept) + finished} of {len(tasks)} partitions "
-                    f"are written and kept, {len(todo) - finished} were cancelled; {root} holds "
+                    f"are written and kept, {len(todo) - finished} were cancelled; "
+                    f"{output.safe(root)} holds "
                     "no complete dataset yet. Resume: the same command with --resume (synthgen "
                     "run: --resume)") from None
     except BrokenProcessPool:
         raise EnvironmentProblem("a worker process died mid-partition (killed, or out of "
-                                 f"memory); rerun with --resume to finish {root}") from None
+                                 "memory); rerun with --resume to finish "
+                                 f"{output.safe(root)}") from None
     except OSError as e:  # full disk, no permission, store unreachable: resumable
-        raise EnvironmentProblem(f"cannot write the dataset to {root}: "
+        raise EnvironmentProblem(f"cannot write the dataset to {output.safe(root)}: "
                                  f"{e.strerror or str(e).splitlines()[0]}; fix it and rerun "
                                  "with --resume") from None
     files.sort(key=lambda f: (TABLE_NAMES.index(f.table), f.partition))

@@ -34,6 +34,16 @@ def test_bad_input_is_exit_2(args: list[str], message: str, tmp_path: Path) -> N
     assert message in result.output
 
 
+def test_a_url_out_is_refused_not_made_a_directory(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", "--band", "ci", "--out", "s3://key:pw@bucket/x"])
+    assert result.exit_code == 2, result.output
+    assert "--out must be a local directory" in result.output
+    assert "pw" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_complete_dataset_needs_resume_or_force(tmp_path: Path) -> None:
     from synthgen.generate import generate_dataset
