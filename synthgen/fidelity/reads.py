@@ -73,7 +73,7 @@ def measure(con: duckdb.DuckDBPyConnection, floor: int) -> dict[str, tuple[float
     side = f"n >= {floor}" if heavy_msgs <= light_msgs else f"n < {floor}"
     joined = con.execute(f"""
         SELECT count(*) FROM message_reads r
-        JOIN (SELECT id FROM msg WHERE cid IN (SELECT cid FROM conv_size WHERE {side})) m
+        JOIN (SELECT id FROM msg WHERE hc IN (SELECT hc FROM conv_size WHERE {side})) m
           ON m.id = r."messageId" """).fetchone()
     assert joined is not None
     heavy_reads = int(joined[0]) if heavy_msgs <= light_msgs else reads - int(joined[0])
