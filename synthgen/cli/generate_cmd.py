@@ -29,7 +29,7 @@ def generate(
                                        "an uninterrupted run).")] = False,
     cluster: Annotated[str | None, typer.Option("--cluster", help="Run the partitions on Dask: "
                                                 "tcp://scheduler:8786, or local:N for N local "
-                                                "worker processes (needs synthgen[cluster]).")
+                                                "worker processes (needs synthgen\\[cluster]).")
                        ] = None,
     as_json: Annotated[bool, opt.as_json("Print the generation report as JSON.")] = False,
 ) -> None:

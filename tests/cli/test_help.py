@@ -97,3 +97,11 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert json.loads(proc.stdout) == []
+
+
+@pytest.mark.parametrize("command", ["generate", "load"])
+def test_the_cluster_extra_is_named_whole(command: str) -> None:
+    """Rich markup would eat "[cluster]" from the install hint unless it is escaped."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "synthgen[cluster]" in result.output
