@@ -138,15 +138,22 @@ class Refs:
 Rule = Callable[[Refs], str]
 
 MSG = "msg"
+STATUS_RANK = ("CASE {0} WHEN 'SENT' THEN 0 WHEN 'DELIVERED' THEN 1 WHEN 'READ' THEN 2 "
+               "ELSE 3 END")
+"""A message status or receipt state as a rank (SENT < DELIVERED < READ; DELETED above all)."""
 MSG_BY_VALUE = ('(SELECT id, "conversationId" AS cid, "senderId" AS sid, "createdAt" AS created, '
-                "type FROM messages)")
+                f"type, {STATUS_RANK.format('status')} AS status_rank FROM messages)")
 """A row's message: the shared table, or (rules by value) the ids as stored."""
 
 SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
     "messages": {
         "sender_is_member": (
             lambda r: f"NOT {r.member(r.col('conversationId'), r.col('senderId'))}",
-            "messages whose sender is not a member of the conversation")},
+            "messages whose sender is not a member of the conversation"),
+        "status_matches_deletion": (
+            lambda r: ('(t.status = \'DELETED\') <> (t."deletedAt" IS NOT NULL) '
+                       'OR t."isDeleted" IS DISTINCT FROM (t."deletedAt" IS NOT NULL)'),
+            "messages whose status DELETED, isDeleted and deletedAt disagree")},
     "message_reads": {
         "reader_is_member": (lambda r: f"NOT {r.member(r.msg('c'), r.col('userId'))}",
                              "reads by a user who is not a member"),
@@ -159,7 +166,11 @@ SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
         "recipient_not_sender": (lambda r: f"{r.col('userId')} = {r.msg('s')}",
                                  "receipts for the sender"),
         "receipt_after_message": (lambda r: 't."timestamp" < m.created',
-                                  "receipt timestamp before the message")},
+                                  "receipt timestamp before the message"),
+        "status_reflects_receipts": (
+            lambda r: f"m.status_rank < {STATUS_RANK.format('t.state')}",
+            "receipts in a state above their message's status (a message not deleted shows "
+            "its receipts' highest state)")},
     "attachments": {
         "attachment_on_media_message": (lambda r: "m.type = 'TEXT'",
                                         "attachments on TEXT messages")},

@@ -1,8 +1,9 @@
 """Small in-memory tables every later check shares, built once per validation.
 
-``msg``         id, the 64-bit hashes of conversation (hc) and sender (hs), createdAt, type
-                and stored position (partition, row) of every message: the parent side of
-                the reads / receipts / attachments joins, read from Parquet once.
+``msg``         id, the 64-bit hashes of conversation (hc) and sender (hs), createdAt, type,
+                status rank (``integrity.STATUS_RANK``) and stored position (partition,
+                row) of every message: the parent side of the reads / receipts /
+                attachments joins, read from Parquet once.
                 Conversation and sender are kept as hashes (their id strings would double
                 the gate's memory on dev); rules that must compare ids read them from the
                 messages view (``integrity.Refs``).
@@ -21,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from synthgen.fidelity.inputs import require
+from synthgen.fidelity.integrity import STATUS_RANK
 from synthgen.generate.reference import GAP_KEYS_PER_DECADE
 
 if TYPE_CHECKING:
@@ -48,7 +50,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
         CREATE OR REPLACE TEMP TABLE msg AS
         SELECT id, {'' if apart else '"conversationId" AS cid, '}
                hash("conversationId") AS hc, hash("senderId") AS hs, "createdAt" AS created,
-               type, part, file_row_number AS row_number
+               type, {STATUS_RANK.format("status")}::UTINYINT AS status_rank,
+               part, file_row_number AS row_number
         FROM messages""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE mem AS

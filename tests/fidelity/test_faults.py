@@ -161,6 +161,20 @@ def recipient_not_member(root: Path) -> None:
                                                 outsider(root, mid)))
 
 
+def status_below_receipt(root: Path) -> None:
+    """A message its recipient has read still says SENT."""
+    victim = one(root, """SELECT m.id FROM messages m JOIN message_receipts r
+                          ON r."messageId" = m.id
+                          WHERE r.state = 'READ' AND m.status = 'READ' ORDER BY m.id LIMIT 1""")
+    rewrite(root, "messages", set_where("messages", "status", "id", victim, "SENT"))
+
+
+def deleted_status_without_deletion(root: Path) -> None:
+    victim = one(root, """SELECT id FROM messages WHERE status <> 'DELETED'
+                          AND "deletedAt" IS NULL ORDER BY id LIMIT 1""")
+    rewrite(root, "messages", set_where("messages", "status", "id", victim, "DELETED"))
+
+
 def stale_last_message(root: Path) -> None:
     cid, at = (one(root, f"""SELECT {c} FROM conversations WHERE "lastMessageAt" IS NOT NULL
                              ORDER BY id LIMIT 1""") for c in ("id", '"lastMessageAt"'))
@@ -301,6 +315,10 @@ FAULTS: dict[str, Fault] = {
     "recipient not a member": Fault(recipient_not_member,
                                     "message_receipts.recipient_is_member"),
     "stale lastMessageAt": Fault(stale_last_message, "conversations.last_message_matches"),
+    "status below a receipt": Fault(status_below_receipt,
+                                    "message_receipts.status_reflects_receipts"),
+    "DELETED without deletedAt": Fault(deleted_status_without_deletion,
+                                       "messages.status_matches_deletion"),
     "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message"),
     "stale checksum": Fault(stale_checksum, "manifest.checksums"),
     "edited spec.json": Fault(edit_input("spec.json"), "manifest.inputs"),

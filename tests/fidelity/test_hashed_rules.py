@@ -42,7 +42,8 @@ RELATION_FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
     name: (faults.FAULTS[name].break_, faults.FAULTS[name].expect)
     for name in ("orphan message", "sender not a member", "reader is the sender",
                  "reader not a member", "recipient not a member", "recipient is the sender",
-                 "orphan receipt", "attachment on TEXT", "read before message")}
+                 "orphan receipt", "attachment on TEXT", "read before message",
+                 "status below a receipt", "DELETED without deletedAt")}
 
 
 @pytest.mark.parametrize("fault", list(RELATION_FAULTS), ids=list(RELATION_FAULTS))
