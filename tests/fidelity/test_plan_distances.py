@@ -195,7 +195,8 @@ def test_tiny_dataset_judges_every_new_distance(tiny_dataset: Path, tmp_path: Pa
 def test_a_broken_status_column_is_reported_and_does_not_vote(
         tiny_copy: Path, tiny_targets: dict[str, float]) -> None:
     """Every status SENT: the read and delivery rates (receipts and reads) are as they were,
-    the status mix is far off, flagged as a warning, and the verdict does not change."""
+    the status mix is far off and flagged as a warning that does not vote; the NO-GO comes
+    from the integrity rule that a status shows its receipts' highest state."""
     for status in ("READ", "DELIVERED"):
         rewrite(tiny_copy, "messages", set_where("messages", "status", "status", status,
                                                  "SENT"))
@@ -203,5 +204,6 @@ def test_a_broken_status_column_is_reported_and_does_not_vote(
     check = next(c for c in doc["checks"] if c["name"] == MESSAGE_STATUS_TV)
     assert check["severity"] == "warning"
     assert check["achieved"] > 0.5
-    assert doc["decision"] == "GO"
-    assert failed(doc) == {MESSAGE_STATUS_TV}
+    assert doc["decision"] == "NO-GO"
+    assert failed(doc) == {MESSAGE_STATUS_TV, "message_receipts.status_reflects_receipts"}
+    assert not any(MESSAGE_STATUS_TV in r for r in doc["reasons"])
