@@ -258,24 +258,6 @@ def check_plan(plan: Plan) -> Feasibility:
     return resolve_targets(plan.spec, plan.band)
 
 
-def read_fan_out(plan: Plan) -> dict[str, float]:
-    """Reads per message, and the share of (message, other member) pairs of heavy rooms that
-    get a read: Q4 (unread count) sees that coverage, and reads.max_recipients sets it."""
-    spec = plan.spec
-    others = plan.conv_size.astype(np.int64) - 1
-    recipients = np.minimum(spec.reads.max_recipients, others)
-    msgs = plan.conv_messages.astype(np.int64)
-    total = int(msgs.sum())
-    heavy = plan.conv_heavy & (others > 0)
-    pairs = int((msgs[heavy] * others[heavy]).sum())
-    covered = float((msgs[heavy] * recipients[heavy]).sum())
-    return {"max_recipients": spec.reads.max_recipients,
-            "reads_per_message": round(float((msgs * recipients).sum()) * spec.reads.read_rate
-                                       / total, 4) if total else 0.0,
-            "heavy_room_member_coverage": round(covered * spec.reads.read_rate / pairs, 5)
-            if pairs else 0.0}
-
-
 def estimate_rows(plan: Plan) -> dict[str, int]:
     """Expected rows per table (exact where the plan decides them)."""
     spec, band = plan.spec, plan.band
