@@ -142,7 +142,7 @@ STATUS_RANK = ("CASE {0} WHEN 'SENT' THEN 0 WHEN 'DELIVERED' THEN 1 WHEN 'READ' 
                "ELSE 3 END")
 """A message status or receipt state as a rank (SENT < DELIVERED < READ; DELETED above all)."""
 MSG_BY_VALUE = ('(SELECT id, "conversationId" AS cid, "senderId" AS sid, "createdAt" AS created, '
-                f"type, {STATUS_RANK.format('status')} AS status_rank FROM messages)")
+                f"type, {STATUS_RANK.format('status')} AS status_rank, part FROM messages)")
 """A row's message: the shared table, or (rules by value) the ids as stored."""
 
 SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
@@ -228,8 +228,10 @@ def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
     if refs.columns:
         hashes = ", ".join(f"hash({q(c)}) AS {q('_h_' + c)}" for c in refs.columns)
         source = f"(SELECT *, {hashes} FROM {q(table)})"
-    from_ = " ".join([f"{source} t", join, *([] if join else parents)])
-    out, values = _pass(con, from_, preds, extra)
+    if join:
+        out, values = _joined_pass(con, source, MSG if hashed else MSG_BY_VALUE, preds, extra)
+    else:
+        out, values = _pass(con, " ".join([f"{source} t", *parents]), preds, extra)
     if join and to_parents:
         # Beside the join to msg (out of memory, spilling), a further join keyed on id
         # strings ran DuckDB out of its 700MB on staging (82M reads against 100M messages,
@@ -252,15 +254,146 @@ def _pass(con: duckdb.DuckDBPyConnection, from_: str, preds: dict[str, tuple[str
     return out, values
 
 
+CHUNK_MESSAGES = 6_000_000
+"""Messages per chunk of the joins to ``msg``. A child row (read, receipt, attachment, reply)
+is written in its message's conversation partition, so each chunk of consecutive partitions
+is joined to that chunk's messages only: the hash table DuckDB builds stays one chunk's
+messages whatever the band (staging's receipts pass, 277M receipts against all 100M messages
+at once, ran out of 700MB). Dev (5M messages) is one chunk, joined as before."""
+
+Chunk = tuple[int | None, int | None]
+"""A range of partitions, both ends included; None = unbounded."""
+
+
+def message_chunks(con: duckdb.DuckDBPyConnection) -> list[Chunk]:
+    """Consecutive partition ranges holding at most CHUNK_MESSAGES messages each (a bigger
+    partition is a chunk alone); together they cover every partition number, so any child
+    row falls in exactly one chunk, wherever it was written."""
+    rows = con.execute("SELECT part, count(*) FROM msg GROUP BY part ORDER BY part").fetchall()
+    if sum(int(n) for _, n in rows) <= CHUNK_MESSAGES or any(p is None for p, _ in rows):
+        return [(None, None)]
+    starts: list[int] = []
+    held = 0
+    for part, n in rows:
+        if not starts or held + int(n) > CHUNK_MESSAGES:
+            starts.append(int(part))
+            held = 0
+        held += int(n)
+    return [(None if i == 0 else lo, starts[i + 1] - 1 if i + 1 < len(starts) else None)
+            for i, lo in enumerate(starts)]
+
+
+def _in_chunk(chunk: Chunk) -> str:
+    lo, hi = chunk
+    terms = ([] if lo is None else [f"part >= {int(lo)}"]) + \
+            ([] if hi is None else [f"part <= {int(hi)}"])
+    return " AND ".join(terms) or "true"
+
+
+UNRESOLVED = 't."messageId" IS NOT NULL AND m.id IS NULL'
+"""A row whose message is not among the messages it was joined to."""
+
+
+def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
+                 preds: dict[str, tuple[str, str]], extra: dict[str, str]
+                 ) -> tuple[list[Check], dict[str, int]]:
+    """``_pass`` over ``source t LEFT JOIN msg m ON m.id = t.messageId``, chunk by chunk.
+
+    Each chunk's rows are joined to the chunk's messages. A row whose message lies in another
+    chunk (none, in a dataset synthgen wrote) looks like an orphan there; such rows are then
+    joined to all messages, and each aggregate is corrected by what they add when joined to
+    all messages minus what they added as orphans. The aggregates must therefore be sums of
+    per-row terms (counts): ``preds`` are, and ``extra`` must be (checked).
+    """
+    for name, sql in extra.items():
+        if not sql.lstrip().lower().startswith(("count(", "sum(")):
+            raise ValueError(f"pass aggregate {name!r} is not a count or sum: {sql}")
+    aggs = [f"count(*) FILTER (WHERE {p})" for p, _ in preds.values()] + list(extra.values())
+    chunks = message_chunks(con)
+
+    def joined(rows: str, messages: str) -> str:
+        return f"{rows} t LEFT JOIN {messages} m ON m.id = t.\"messageId\""
+
+    def run(from_: str) -> list[int]:
+        row = con.execute(f"SELECT {', '.join(aggs)}, count(*) FILTER (WHERE {UNRESOLVED}) "
+                          f"FROM {from_}").fetchone()
+        assert row is not None
+        return [int(v or 0) for v in row]
+
+    froms = [joined(f"(SELECT * FROM {source} WHERE {_in_chunk(c)})",
+                    f"(SELECT * FROM {msg} WHERE {_in_chunk(c)})") for c in chunks]
+    counts = [run(f) for f in froms]
+    totals = [sum(col) for col in zip(*counts, strict=True)][:-1]
+    cross = [f for f, c in zip(froms, counts, strict=True) if c[-1] and len(chunks) > 1]
+    # sources of examples: (FROM clause, rows it must exclude, counts per aggregate)
+    sources: list[tuple[str, str, list[int]]] = [
+        (f, f"NOT ({UNRESOLVED})" if len(chunks) > 1 else "true", c)
+        for f, c in zip(froms, counts, strict=True)]
+    if cross:
+        con.execute("CREATE OR REPLACE TEMP TABLE cross_rows "
+                    "(part INTEGER, file_row_number BIGINT)")
+        for f in cross:
+            con.execute(f"INSERT INTO cross_rows SELECT t.part, t.file_row_number FROM {f} "
+                        f"WHERE {UNRESOLVED}")
+        rows = (f"(SELECT * FROM {source} s WHERE EXISTS (SELECT 1 FROM cross_rows x WHERE "
+                "x.part = s.part AND x.file_row_number = s.file_row_number))")
+        as_orphans = run(joined(rows, f"(SELECT * FROM {msg} WHERE false)"))
+        everywhere = joined(rows, msg)
+        resolved = run(everywhere)
+        totals = [t - a + b for t, a, b in zip(totals, as_orphans, resolved, strict=False)]
+        sources.append((everywhere, "true", resolved))
+    out = []
+    for i, (name, (pred, detail)) in enumerate(preds.items()):
+        bad = totals[i]
+        ex: list[str] = []
+        if bad:
+            for from_, keep, c in sources:
+                if c[i]:
+                    ex += _examples(con, f"SELECT t.id FROM {from_} WHERE ({pred}) AND {keep} "
+                                         "ORDER BY t.id")
+            ex = sorted(ex)[:MAX_EXAMPLES]
+        out.append(integrity_check(name, bad, ex, detail=detail))
+    values = dict(zip(extra, totals[len(preds):], strict=True))
+    return out, values
+
+
 def _sparse_reference(con: duckdb.DuckDBPyConnection, fk: ForeignKey) -> Check:
     """A nullable reference to another message (replyToId: 5% of dev's messages set it)
     checked on the rows that set it: inside the table's main pass the anti-join was built on
-    every row (dev: 1.0 CPU-s and the gate's peak memory, +480 MB; alone 0.3 s and nothing)."""
+    every row (dev: 1.0 CPU-s and the gate's peak memory, +480 MB; alone 0.3 s and nothing).
+    Chunk by chunk like the joined passes (a reply is in its conversation's partition); the
+    rows a chunk does not resolve are looked up among all messages."""
     col = q(fk.column)
-    from_ = (f"(SELECT id, {col} FROM {q(fk.table)} WHERE {col} IS NOT NULL) t")
-    pred = f"NOT EXISTS (SELECT 1 FROM msg p WHERE p.id = t.{col})"
-    row = con.execute(f"SELECT count(*) FROM {from_} WHERE {pred}").fetchone()
-    bad = int(row[0]) if row else 0
+    chunks = message_chunks(con)
+
+    def rows(where: str) -> str:
+        return (f"(SELECT id, {col}, part, file_row_number FROM {q(fk.table)} r "
+                f"WHERE {col} IS NOT NULL AND {where}) t")
+
+    def missing(messages: str) -> str:
+        return f"NOT EXISTS (SELECT 1 FROM {messages} p WHERE p.id = t.{col})"
+
+    froms = [(rows(_in_chunk(c)), missing(f"(SELECT id FROM msg WHERE {_in_chunk(c)})"))
+             for c in chunks]
+    counts = []
+    for from_, pred in froms:
+        row = con.execute(f"SELECT count(*) FROM {from_} WHERE {pred}").fetchone()
+        counts.append(int(row[0]) if row else 0)
+    from_, pred = froms[0]
+    if len(chunks) > 1 and any(counts):
+        con.execute("CREATE OR REPLACE TEMP TABLE cross_rows "
+                    "(part INTEGER, file_row_number BIGINT)")
+        for (f, p), n in zip(froms, counts, strict=True):
+            if n:
+                con.execute(f"INSERT INTO cross_rows SELECT t.part, t.file_row_number "
+                            f"FROM {f} WHERE {p}")
+        from_ = rows("EXISTS (SELECT 1 FROM cross_rows x WHERE x.part = r.part AND "
+                     "x.file_row_number = r.file_row_number)")
+        pred = missing("msg")
+    bad = sum(counts)
+    if len(chunks) > 1 and bad:
+        row = con.execute(f"SELECT count(*) FROM {from_} WHERE {pred}").fetchone()
+        bad = int(row[0]) if row else 0
     ex = _examples(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
     return integrity_check(f"fk.{fk.table}.{fk.column}", bad, ex,
                            detail=f"{fk.column} values with no {fk.ref_table} row")

@@ -47,3 +47,54 @@ def set_where(table: str, column: str, key: str, key_value: Any, value: Any
         new = pc.if_else(mask, pa.scalar(value, col.type), col)
         return t.set_column(idx, t.schema.field(column), new)
     return fn
+
+
+CONVERSATION_TABLES = {"conversations": "id", "conversation_users": "conversationId",
+                       "messages": "conversationId"}
+MESSAGE_TABLES = ("message_reads", "message_receipts", "attachments")
+
+
+def split_by_conversation(root: Path, parts: int) -> None:
+    """Spread the conversation-keyed tables over ``parts`` partitions the way synthgen writes
+    them: a conversation, its members, its messages and their reads, receipts and attachments
+    in one partition (conversation i of the sorted ids in partition i mod parts); rows keep
+    their order. Users stay where they are."""
+    manifest = read_manifest(root)
+    split = (*CONVERSATION_TABLES, *MESSAGE_TABLES)
+    tables = {t: read(root, t) for t in split}
+    part_of = {c: i % parts for i, c in enumerate(sorted(tables["conversations"]["id"]
+                                                         .to_pylist()))}
+    messages = tables["messages"]
+    msg_part = dict(zip(messages["id"].to_pylist(),
+                        (part_of.get(c, 0) for c in messages["conversationId"].to_pylist()),
+                        strict=True))
+    for f in manifest.files:
+        if f.table in split:
+            (root / f.path).unlink()
+    files = [f for f in manifest.files if f.table not in split]
+    for table, data in tables.items():
+        key = ([part_of.get(v, 0) for v in data[CONVERSATION_TABLES[table]].to_pylist()]
+               if table in CONVERSATION_TABLES
+               else [msg_part.get(v, 0) for v in data["messageId"].to_pylist()])
+        where = pa.array(key)
+        for p in range(parts):
+            rows = data.filter(pc.equal(where, p))
+            if rows.num_rows:
+                files.append(write_file(root, table, rows, partition=p))
+    write_manifest(root, dataclasses.replace(manifest, files=tuple(files)))
+
+
+def move_first_row(root: Path, table: str, to: int) -> str:
+    """Move the first row of ``table``'s lowest partition to the end of partition ``to``
+    (a row stored away from its message's partition: valid data, unusual layout); its id."""
+    manifest = read_manifest(root)
+    files = sorted(manifest.table_files(table), key=lambda f: f.partition)
+    src = files[0]
+    dst = next(f for f in files if f.partition == to)
+    a, b = pq.ParquetFile(root / src.path).read(), pq.ParquetFile(root / dst.path).read()
+    moved = a.slice(0, 1)
+    new = {src.path: write_file(root, table, a.slice(1), partition=src.partition),
+           dst.path: write_file(root, table, pa.concat_tables([b, moved]), partition=to)}
+    write_manifest(root, dataclasses.replace(
+        manifest, files=tuple(new.get(f.path, f) for f in manifest.files)))
+    return str(moved["id"][0])

@@ -1,0 +1,139 @@
+"""The joins to the messages run chunk by chunk of partitions and count exactly what one join
+over all messages counts: on every relation fault, on rows stored away from their message's
+partition (valid, found by the lookup among all messages), and on the reply reference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from synthgen.fidelity import integrity
+from synthgen.fidelity.distributions import PASS_AGGREGATES
+from synthgen.fidelity.inputs import connect, load_inputs
+from synthgen.fidelity.prepare import prepare
+from tests.fidelity import test_faults as faults
+from tests.fidelity.mutate import move_first_row, rewrite, set_where, split_by_conversation
+from tests.fidelity.test_hashed_rules import RELATION_FAULTS, RELATION_TABLES
+
+PARTS = 3
+Counts = dict[str, tuple[int, tuple[str, ...]]]
+
+
+def relation_results(root: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+                     ) -> tuple[list[integrity.Chunk], dict[bool, Counts]]:
+    """The chunks, and every relation check's (count, examples) and pass aggregate, by value
+    and by hash, with ``chunk`` messages per chunk."""
+    monkeypatch.setattr(integrity, "CHUNK_MESSAGES", chunk)
+    con = connect(load_inputs(root))
+    try:
+        assert prepare(con)
+        out: dict[bool, Counts] = {}
+        for hashed in (False, True):
+            got: Counts = {}
+            for table in RELATION_TABLES:
+                checks, values = integrity.relation_checks(con, table, PASS_AGGREGATES.get(table),
+                                                           hashed=hashed)
+                got |= {c.name: (int(c.achieved or 0), c.examples) for c in checks}
+                got |= {f"{table}.{k}": (v, ()) for k, v in values.items()}
+            out[hashed] = got
+        return integrity.message_chunks(con), out
+    finally:
+        con.close()
+
+
+def whole_and_chunked(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Counts, Counts]:
+    chunks, whole = relation_results(root, monkeypatch, 10**12)
+    assert chunks == [(None, None)]
+    chunks, chunked = relation_results(root, monkeypatch, 1)  # one partition a chunk
+    assert chunks == [(None, 0), (1, 1), (2, None)]
+    assert chunked[True] == whole[True]
+    assert chunked[False] == whole[False]
+    return whole[True], chunked[True]
+
+
+@pytest.fixture
+def split_copy(tiny_copy: Path) -> Path:
+    split_by_conversation(tiny_copy, PARTS)
+    return tiny_copy
+
+
+def test_a_clean_split_dataset_counts_alike_and_passes(split_copy: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, _ = whole_and_chunked(split_copy, monkeypatch)
+    assert {k: v for k, v in whole.items() if v[0] and "." in k and not k.startswith(
+        tuple(f"{t}." for t in PASS_AGGREGATES))} == {}
+    assert whole["message_receipts.read"][0] > 0
+
+
+@pytest.mark.parametrize("fault", list(RELATION_FAULTS), ids=list(RELATION_FAULTS))
+def test_chunked_joins_count_what_one_join_counts(fault: str, split_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    break_, expect = RELATION_FAULTS[fault]
+    break_(split_copy)
+    whole, _ = whole_and_chunked(split_copy, monkeypatch)
+    assert whole[expect][0] >= 1, "the planted fault must be visible"
+
+
+@pytest.mark.parametrize("table", ["message_reads", "message_receipts", "attachments"])
+def test_a_row_stored_away_from_its_message_is_found(table: str, split_copy: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    before, _ = whole_and_chunked(split_copy, monkeypatch)
+    move_first_row(split_copy, table, to=2)
+    after, _ = whole_and_chunked(split_copy, monkeypatch)
+    assert after == before  # same rows, stored elsewhere: nothing to report, same aggregates
+
+
+def test_a_moved_row_that_breaks_a_rule_is_still_caught(split_copy: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = move_first_row(split_copy, "message_receipts", to=2)
+    sender = faults.one(split_copy, f"""SELECT m."senderId" FROM message_receipts r
+                                        JOIN messages m ON m.id = r."messageId"
+                                        WHERE r.id = '{rid}'""")
+    rewrite(split_copy, "message_receipts",
+            set_where("message_receipts", "userId", "id", rid, sender))
+    whole, _ = whole_and_chunked(split_copy, monkeypatch)
+    assert whole["message_receipts.recipient_not_sender"] == (1, (rid,))
+    assert whole["fk.message_receipts.messageId"] == (0, ())
+
+
+def test_an_orphan_among_moved_rows_is_an_orphan(split_copy: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    move_first_row(split_copy, "message_receipts", to=2)
+    faults.orphan_receipt(split_copy)
+    whole, _ = whole_and_chunked(split_copy, monkeypatch)
+    assert whole["fk.message_receipts.messageId"][0] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("planted", [False, True], ids=["clean", "orphan reply"])
+def test_replies_are_resolved_chunk_by_chunk(planted: bool, ci_dataset: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(shutil.copytree(ci_dataset, tmp_path / "ci"))
+    if planted:
+        faults.orphan_reply(root)
+    # a reply to a message of another partition: valid, found among all messages
+    victim = faults.one(root, 'SELECT max(id) FROM messages WHERE "replyToId" IS NOT NULL '
+                              "AND part = (SELECT min(part) FROM messages)")
+    target = faults.one(root, "SELECT min(id) FROM messages "
+                              "WHERE part = (SELECT max(part) FROM messages)")
+    rewrite(root, "messages", set_where("messages", "replyToId", "id", victim, target))
+
+    def reply_check(chunk: int) -> tuple[int, tuple[str, ...], int]:
+        monkeypatch.setattr(integrity, "CHUNK_MESSAGES", chunk)
+        con = connect(load_inputs(root))
+        try:
+            assert prepare(con)
+            fk = next(f for f in integrity.FOREIGN_KEYS if f.column == "replyToId")
+            c = integrity._sparse_reference(con, fk)
+            return int(c.achieved or 0), c.examples, len(integrity.message_chunks(con))
+        finally:
+            con.close()
+
+    whole = reply_check(10**12)
+    chunked = reply_check(1)
+    assert whole[2] == 1
+    assert chunked[2] > 1
+    assert chunked[:2] == whole[:2]
+    assert whole[0] == (1 if planted else 0)
