@@ -137,3 +137,4 @@ def test_replies_are_resolved_chunk_by_chunk(planted: bool, ci_dataset: Path, tm
     assert chunked[2] > 1
     assert chunked[:2] == whole[:2]
     assert whole[0] == (1 if planted else 0)
+
