@@ -46,6 +46,27 @@ def plain_sums(ci_dataset: Path, pg_dsn: str) -> dict[str, tuple[int, int]]:
         pg_exec(pg_dsn, "DELETE FROM _synthgen.schemas WHERE schema_name = $1", (schema,))
 
 
+
+@pytest.mark.db
+@pytest.mark.slow
+def test_cluster_appends_into_the_apps_tables_parents_first(ci_dataset: Path, pg_dsn: str,
+                                                            fresh_schema: str,
+                                                            plain_sums: Any) -> None:
+    """--existing --cluster: the app's tables keep their live keys and foreign keys, so the
+    workers load one table after another, parents first; the rows equal a plain load's."""
+    pytest.importorskip("distributed")
+    from synthgen import ddl
+
+    for sql in [*ddl.create_sql(fresh_schema), *ddl.post_load_sql(fresh_schema)]:
+        pg_exec(pg_dsn, sql)  # what the app's migrations leave
+    report = load_dataset(ci_dataset, pg_dsn, fresh_schema, existing=True, cluster="local:2")
+    assert report["existing"]
+    assert report["cluster"] == "local:2"
+    assert table_sums(pg_dsn, fresh_schema, read_manifest(ci_dataset).tables) == plain_sums
+    with pytest.raises(TargetRefused, match="duplicate"):  # a second append is refused
+        load_dataset(ci_dataset, pg_dsn, fresh_schema, existing=True, cluster="local:2")
+
+
 @pytest.mark.db
 @pytest.mark.slow
 @pytest.mark.parametrize("order", ["time", "conversation"])
