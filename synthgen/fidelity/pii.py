@@ -134,12 +134,38 @@ def trigger(column: str) -> str:
     return f"regexp_matches({col}, {_sql_str(pattern)})"
 
 
+def table_trigger(table: str) -> str:
+    """SQL predicate over a table's rows: true when any of its text columns could hold PII
+    (``trigger`` of each; a table without text columns: false)."""
+    return " OR ".join(trigger(c) for c in TEXT_COLUMNS[table]) or "false"
+
+
+PRECOUNTED = {"messages": ("content_len", "suspects")}
+"""Tables whose trigger rows a shared table already counted (table -> (shared table, column)):
+``prepare`` reads the content column once for the lengths and this trigger together, so a
+clean messages table is not read a second time here (dev: −1.3 CPU-s of content reading)."""
+
+
+def _precounted(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    """The trigger rows ``prepare`` counted for the table, or None when it did not."""
+    if table not in PRECOUNTED:
+        return None
+    shared, column = PRECOUNTED[table]
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 "
+                       "AND temporary", [shared]).fetchone()
+    if not have or not have[0]:
+        return None
+    row = con.execute(f"SELECT coalesce(sum({_q(column)}), 0) FROM {_q(shared)}").fetchone()
+    return int(row[0]) if row else None
+
+
 def scan_table(con: duckdb.DuckDBPyConnection, table: str
                ) -> dict[str, tuple[int, list[str], list[str]]]:
     """kind -> (offending rows, up to 3 of their ids, the columns involved) for one table.
 
     One pass over the table keeps the rows a cheap trigger pattern selects; the exact
-    patterns run on those rows only.
+    patterns run on those rows only. When ``prepare`` already counted no trigger row in the
+    table (``PRECOUNTED``), no row can show PII and the table is not read again.
     """
     columns = TEXT_COLUMNS[table]
     if not columns:
@@ -149,10 +175,12 @@ def scan_table(con: duckdb.DuckDBPyConnection, table: str
         for kind, pred in predicates(column).items():
             by_kind[kind].append((column, pred))
     kinds = [k for k in KINDS if by_kind[k]]
+    if _precounted(con, table) == 0:
+        return {k: (0, [], []) for k in kinds}
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pii_suspects AS
         SELECT id, {', '.join(_q(c) for c in columns)} FROM {_q(table)}
-        WHERE {' OR '.join(trigger(c) for c in columns)}""")
+        WHERE {table_trigger(table)}""")
     cols: list[str] = []
     for k in kinds:
         cols.append(f"count(*) FILTER (WHERE {' OR '.join(p for _, p in by_kind[k])})")

@@ -14,7 +14,9 @@
                 key (``synthgen.generate.reference.gap_key``; -1 = not after the previous).
 ``conv_size``   per conversation (cid, hc): members and messages (zero for none).
 ``content_len`` messages by (media, content length in characters): the one scan of the
-                content column the shape checks need (metrics, histogram and KS).
+                content column the shape checks need (metrics, histogram and KS); on the
+                same scan, ``suspects`` counts the rows the PII trigger selects
+                (``pii.PRECOUNTED``: none, and the PII scan need not read messages again).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from synthgen.fidelity.inputs import require
 from synthgen.fidelity.integrity import STATUS_RANK
+from synthgen.fidelity.pii import table_trigger
 from synthgen.generate.reference import GAP_KEYS_PER_DECADE
 
 if TYPE_CHECKING:
@@ -95,8 +98,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> bool:
         FROM (SELECT DISTINCT id FROM conversations) c
         LEFT JOIN (SELECT cid, count(*) AS members FROM mem GROUP BY cid) m ON m.cid = c.id
         LEFT JOIN conv_stats s ON s.cid = c.id""")
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE content_len AS
-        SELECT type <> 'TEXT' AS media, length(content) AS chars, count(*) AS k
+        SELECT type <> 'TEXT' AS media, length(content) AS chars, count(*) AS k,
+               count(*) FILTER (WHERE {table_trigger("messages")}) AS suspects
         FROM messages GROUP BY ALL""")
     return True

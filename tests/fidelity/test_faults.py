@@ -494,3 +494,35 @@ def test_an_unusable_table_is_a_failed_check_not_a_crash(table: str, tiny_copy: 
     assert doc["decision"] == "NO-GO"
     assert "schema.columns" in failed(doc)
     assert doc["skipped"]  # the metrics that table feeds are listed, not invented
+
+
+def _messages_pii(root: Path) -> tuple[dict[str, tuple[int, list[str], list[str]]], bool]:
+    """PII of the messages after ``prepare``, and whether the scan read messages itself."""
+    from synthgen.fidelity import pii
+    from synthgen.fidelity.prepare import prepare
+
+    con = connect(load_inputs(root))
+    statements: list[str] = []
+
+    class Spy:
+        def execute(self, sql: str, *args: Any) -> Any:
+            statements.append(sql)
+            return con.execute(sql, *args)
+
+    try:
+        assert prepare(con)
+        out = pii.scan_table(Spy(), "messages")  # type: ignore[arg-type]
+        return out, any('FROM "messages"' in s for s in statements)
+    finally:
+        con.close()
+
+
+def test_clean_messages_are_not_read_again_for_pii(tiny_dataset: Path, tiny_copy: Path) -> None:
+    clean, read = _messages_pii(tiny_dataset)
+    assert not read  # prepare's content scan counted no trigger row
+    assert {k: v[0] for k, v in clean.items()} == dict.fromkeys(clean, 0)
+    set_metadata('{"client":"web","note":"+44 20 7946 0958"}')(tiny_copy)
+    found, read = _messages_pii(tiny_copy)
+    assert read
+    assert found["phone"][0] == 1
+    assert found["phone"][2] == ["messages.metadata"]
