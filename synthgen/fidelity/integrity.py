@@ -115,8 +115,14 @@ class Refs:
     """
 
     hashed: bool
+    joined: bool = False
+    """Membership as a LEFT JOIN to the distinct (conversation, user) pairs (``members_join``)
+    instead of an EXISTS subquery: in a chunked pass DuckDB materialised the subquery's
+    join and spilled (dev halves: 5.0 CPU-s each against 2.8-3.2 joined)."""
     columns: list[str] = field(default_factory=list)
     """Columns of the checked row whose hash a rule used (computed once in the scan)."""
+    member_of: tuple[str, str] | None = None
+    """The (conversation, user) expressions the joined membership is keyed on."""
 
     def col(self, column: str) -> str:
         """Column of the checked row (alias t), or its hash."""
@@ -131,8 +137,23 @@ class Refs:
         return f"m.h{part}" if self.hashed else f"m.{part}id"
 
     def member(self, conv: str, user: str) -> str:
+        """True when ``user`` is a member of ``conv`` (both NULL-safe: NULL is no member)."""
         c, u = ("hc", "hu") if self.hashed else ("cid", "uid")
-        return f"EXISTS (SELECT 1 FROM mem WHERE mem.{c} = {conv} AND mem.{u} = {user})"
+        if not self.joined:
+            return f"EXISTS (SELECT 1 FROM mem WHERE mem.{c} = {conv} AND mem.{u} = {user})"
+        if self.member_of not in (None, (conv, user)):
+            raise ValueError("one joined membership per pass")
+        self.member_of = (conv, user)
+        return f"mm.{c} IS NOT NULL"
+
+    def members_join(self) -> str:
+        """The LEFT JOIN a joined membership needs ('' when no rule used one)."""
+        if self.member_of is None:
+            return ""
+        conv, user = self.member_of
+        c, u = ("hc", "hu") if self.hashed else ("cid", "uid")
+        return (f"LEFT JOIN (SELECT DISTINCT {c}, {u} FROM mem) mm "
+                f"ON mm.{c} = {conv} AND mm.{u} = {user}")
 
 
 Rule = Callable[[Refs], str]
@@ -196,7 +217,9 @@ def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
     join = ""
     parents: list[str] = []
     to_parents: dict[str, tuple[str, str]] = {}
-    refs = Refs(hashed)
+    joins_messages = any(fk.table == table and fk.column == "messageId" for fk in FOREIGN_KEYS)
+    chunks: list[Chunk] = message_chunks(con) if joins_messages else [(None, None)]
+    refs = Refs(hashed, joined=len(chunks) > 1)
     for i, fk in enumerate(FOREIGN_KEYS):
         if fk.table != table:
             continue
@@ -229,7 +252,8 @@ def relation_checks(con: duckdb.DuckDBPyConnection, table: str,
         hashes = ", ".join(f"hash({q(c)}) AS {q('_h_' + c)}" for c in refs.columns)
         source = f"(SELECT *, {hashes} FROM {q(table)})"
     if join:
-        out, values = _joined_pass(con, source, MSG if hashed else MSG_BY_VALUE, preds, extra)
+        out, values = _joined_pass(con, source, MSG if hashed else MSG_BY_VALUE, preds, extra,
+                                   chunks, refs.members_join())
     else:
         out, values = _pass(con, " ".join([f"{source} t", *parents]), preds, extra)
     if join and to_parents:
@@ -295,7 +319,8 @@ UNRESOLVED = 't."messageId" IS NOT NULL AND m.id IS NULL'
 
 
 def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
-                 preds: dict[str, tuple[str, str]], extra: dict[str, str]
+                 preds: dict[str, tuple[str, str]], extra: dict[str, str],
+                 chunks: list[Chunk], members: str = ""
                  ) -> tuple[list[Check], dict[str, int]]:
     """``_pass`` over ``source t LEFT JOIN msg m ON m.id = t.messageId``, chunk by chunk.
 
@@ -307,20 +332,21 @@ def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
 
     One chunk (dev) is the plain join: wrapping both sides in ``SELECT * … WHERE true`` made
     DuckDB materialise the join for the membership subquery (receipts 5.6 → 12.5 CPU-s).
-    Two measured alternatives did not pay on dev and were dropped: joining on the 64-bit
-    hash of the id (with a count of pairs whose ids differ, for exactness) cost 7.6 CPU-s
-    against 5.4 on the id strings, and chunks of 1.25-2.5M messages with the membership as a
-    join to distinct pairs cost the same as one join (5.6-6.5 against 5.8-6.7 CPU-s).
+    Several chunks filter both sides, so their membership rule is the ``members`` join
+    (``Refs.joined``), which does not get materialised. Two measured alternatives did not
+    pay on dev and were dropped: joining on the 64-bit hash of the id (with a count of pairs
+    whose ids differ, for exactness) cost 7.6 CPU-s against 5.4 on the id strings, and
+    chunks of 1.25-2.5M messages with the joined membership cost the same as one join
+    (5.6-6.5 against 5.8-6.7 CPU-s).
     """
     for name, sql in extra.items():
         if not sql.lstrip().lower().startswith(("count(", "sum(")):
             raise ValueError(f"pass aggregate {name!r} is not a count or sum: {sql}")
     aggs = [f"count(*) FILTER (WHERE {p})" for p, _ in preds.values()] + list(extra.values())
-    chunks = message_chunks(con)
     whole = len(chunks) == 1
 
     def joined(rows: str, messages: str) -> str:
-        return f"{rows} t LEFT JOIN {messages} m ON m.id = t.\"messageId\""
+        return f"{rows} t LEFT JOIN {messages} m ON m.id = t.\"messageId\" {members}".rstrip()
 
     def run(from_: str) -> list[int]:
         row = con.execute(f"SELECT {', '.join(aggs)}, count(*) FILTER (WHERE {UNRESOLVED}) "
