@@ -318,6 +318,20 @@ UNRESOLVED = 't."messageId" IS NOT NULL AND m.id IS NULL'
 """A row whose message is not among the messages it was joined to."""
 
 
+def _gather_cross_rows(con: duckdb.DuckDBPyConnection, selects: list[str]) -> None:
+    """Temp table ``cross_rows``: the (part, file_row_number) each SELECT yields, i.e. the rows
+    their chunk did not resolve, to be looked up among all messages."""
+    con.execute("CREATE OR REPLACE TEMP TABLE cross_rows (part INTEGER, file_row_number BIGINT)")
+    for sql in selects:
+        con.execute(f"INSERT INTO cross_rows {sql}")
+
+
+def _is_cross_row(alias: str) -> str:
+    """SQL: the row ``alias`` (a table read with its part and file_row_number) is in cross_rows."""
+    return (f"EXISTS (SELECT 1 FROM cross_rows x WHERE x.part = {alias}.part "
+            f"AND x.file_row_number = {alias}.file_row_number)")
+
+
 def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
                  preds: dict[str, tuple[str, str]], extra: dict[str, str],
                  chunks: list[Chunk], members: str = ""
@@ -365,13 +379,9 @@ def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
         (f, "true" if whole else f"NOT ({UNRESOLVED})", c)
         for f, c in zip(froms, counts, strict=True)]
     if cross:
-        con.execute("CREATE OR REPLACE TEMP TABLE cross_rows "
-                    "(part INTEGER, file_row_number BIGINT)")
-        for f in cross:
-            con.execute(f"INSERT INTO cross_rows SELECT t.part, t.file_row_number FROM {f} "
-                        f"WHERE {UNRESOLVED}")
-        rows = (f"(SELECT * FROM {source} s WHERE EXISTS (SELECT 1 FROM cross_rows x WHERE "
-                "x.part = s.part AND x.file_row_number = s.file_row_number))")
+        _gather_cross_rows(con, [f"SELECT t.part, t.file_row_number FROM {f} WHERE {UNRESOLVED}"
+                                 for f in cross])
+        rows = f"(SELECT * FROM {source} s WHERE {_is_cross_row('s')})"
         as_orphans = run(joined(rows, f"(SELECT * FROM {msg} WHERE false)"))
         everywhere = joined(rows, msg)
         resolved = run(everywhere)
@@ -411,25 +421,18 @@ def _sparse_reference(con: duckdb.DuckDBPyConnection, fk: ForeignKey) -> Check:
     froms = ([(rows("true"), missing("msg"))] if len(chunks) == 1 else
              [(rows(_in_chunk(c)), missing(f"(SELECT id FROM msg WHERE {_in_chunk(c)})"))
               for c in chunks])
-    counts = []
-    for from_, pred in froms:
+    def count(from_: str, pred: str) -> int:
         row = con.execute(f"SELECT count(*) FROM {from_} WHERE {pred}").fetchone()
-        counts.append(int(row[0]) if row else 0)
-    from_, pred = froms[0]
-    if len(chunks) > 1 and any(counts):
-        con.execute("CREATE OR REPLACE TEMP TABLE cross_rows "
-                    "(part INTEGER, file_row_number BIGINT)")
-        for (f, p), n in zip(froms, counts, strict=True):
-            if n:
-                con.execute(f"INSERT INTO cross_rows SELECT t.part, t.file_row_number "
-                            f"FROM {f} WHERE {p}")
-        from_ = rows("EXISTS (SELECT 1 FROM cross_rows x WHERE x.part = r.part AND "
-                     "x.file_row_number = r.file_row_number)")
-        pred = missing("msg")
+        return int(row[0]) if row else 0
+
+    counts = [count(f, p) for f, p in froms]
     bad = sum(counts)
-    if len(chunks) > 1 and bad:
-        row = con.execute(f"SELECT count(*) FROM {from_} WHERE {pred}").fetchone()
-        bad = int(row[0]) if row else 0
+    from_, pred = froms[0]
+    if len(chunks) > 1 and bad:  # what the chunks left unresolved, among all messages
+        _gather_cross_rows(con, [f"SELECT t.part, t.file_row_number FROM {f} WHERE {p}"
+                                 for (f, p), n in zip(froms, counts, strict=True) if n])
+        from_, pred = rows(_is_cross_row("r")), missing("msg")
+        bad = count(from_, pred)
     ex = _examples(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
     return integrity_check(f"fk.{fk.table}.{fk.column}", bad, ex,
                            detail=f"{fk.column} values with no {fk.ref_table} row")

@@ -246,11 +246,10 @@ def compare(pre: dict[str, Any], post: dict[str, Any], *, weights: dict[str, flo
     g_t, g_b = agg["time"]["ratio"], agg["buffers"]["ratio"]
     # a control does the same work pre and post: the candidate cannot have slowed it, so a
     # control measured "degraded" is the clock's noise: named in a warning, not a verdict
-    degraded = [c for c in cases if c["class"] == "degraded" and not c.get("control")
-                and not _setup_cost(c)]
     noisy = [c for c in cases if c["class"] == "degraded" and c.get("control")]
-    setup = [c for c in cases if c["class"] == "degraded" and not c.get("control")
-             and _setup_cost(c)]
+    found = [c for c in cases if c["class"] == "degraded" and not c.get("control")]
+    setup = [c for c in found if _setup_cost(c)]
+    degraded = [c for c in found if c not in setup]
     if setup:
         warnings.append(
             f"{len(setup)} read case(s) degraded by plan set-up cost only (a new plan, no more "
