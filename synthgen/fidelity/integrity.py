@@ -163,8 +163,10 @@ STATUS_RANK = ("CASE {0} WHEN 'SENT' THEN 0 WHEN 'DELIVERED' THEN 1 WHEN 'READ' 
                "ELSE 3 END")
 """A message status or receipt state as a rank (SENT < DELIVERED < READ; DELETED above all)."""
 MSG_BY_VALUE = ('(SELECT id, "conversationId" AS cid, "senderId" AS sid, "createdAt" AS created, '
-                f"type, {STATUS_RANK.format('status')} AS status_rank, part FROM messages)")
-"""A row's message: the shared table, or (rules by value) the ids as stored."""
+                f"type, {STATUS_RANK.format('status')} AS status_rank, part, "
+                'hash("conversationId") AS hc FROM messages)')
+"""A row's message: the shared table, or (rules by value) the ids as stored (and ``hc``, as
+``msg`` has it, for pass aggregates)."""
 
 SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
     "messages": {
@@ -278,12 +280,14 @@ def _pass(con: duckdb.DuckDBPyConnection, from_: str, preds: dict[str, tuple[str
     return out, values
 
 
-CHUNK_MESSAGES = 6_000_000
+CHUNK_MESSAGES = 1_000_000
 """Messages per chunk of the joins to ``msg``. A child row (read, receipt, attachment, reply)
 is written in its message's conversation partition, so each chunk of consecutive partitions
 is joined to that chunk's messages only: the hash table DuckDB builds stays one chunk's
 messages whatever the band (staging's receipts pass, 277M receipts against all 100M messages
-at once, ran out of 700MB). Dev (5M messages) is one chunk, joined as before."""
+at once, ran out of 700MB), and small enough to probe fast: on dev (5M messages, references
+dictionary-encoded) chunks of 1M cost the receipts pass 3.4-3.6 CPU-s against 4.2-4.3 for
+one join, the reads pass 1.8 against 2.3 (0.25M and 0.5M chunks: no better)."""
 
 Chunk = tuple[int | None, int | None]
 """A range of partitions, both ends included; None = unbounded."""
@@ -344,14 +348,12 @@ def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
     all messages minus what they added as orphans. The aggregates must therefore be sums of
     per-row terms (counts): ``preds`` are, and ``extra`` must be (checked).
 
-    One chunk (dev) is the plain join: wrapping both sides in ``SELECT * … WHERE true`` made
-    DuckDB materialise the join for the membership subquery (receipts 5.6 → 12.5 CPU-s).
-    Several chunks filter both sides, so their membership rule is the ``members`` join
-    (``Refs.joined``), which does not get materialised. Two measured alternatives did not
-    pay on dev and were dropped: joining on the 64-bit hash of the id (with a count of pairs
-    whose ids differ, for exactness) cost 7.6 CPU-s against 5.4 on the id strings, and
-    chunks of 1.25-2.5M messages with the joined membership cost the same as one join
-    (5.6-6.5 against 5.8-6.7 CPU-s).
+    One chunk (a band of at most CHUNK_MESSAGES messages) is the plain join: wrapping both
+    sides in ``SELECT * … WHERE true`` made DuckDB materialise the join for the membership
+    subquery (receipts 5.6 → 12.5 CPU-s). Several chunks filter both sides, so their
+    membership rule is the ``members`` join (``Refs.joined``), which does not get
+    materialised. Joining on the 64-bit hash of the id (with a count of pairs whose ids
+    differ, for exactness) was measured and dropped: 7.6 CPU-s against 5.4 on the id strings.
     """
     for name, sql in extra.items():
         if not sql.lstrip().lower().startswith(("count(", "sum(")):
