@@ -143,7 +143,7 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
         Tracker,
         group_weights,
     )
-    from synthgen.fidelity.reads import fan_out_checks
+    from synthgen.fidelity.reads import HEAVY_READS, fan_out_checks, pass_aggregates
     from synthgen.fidelity.report import FORMAT, write_report
     from synthgen.fidelity.status import message_status_check
     from synthgen.fidelity.targets import (
@@ -173,8 +173,11 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
             track.start(PREPARE)
             prepared = prepare(con)
             track.start(INTEGRITY)
-            integrity_results, passes = integrity.run_integrity(
-                con, prepared, distributions.PASS_AGGREGATES)
+            extra = dict(distributions.PASS_AGGREGATES)
+            extra["message_reads"] = {
+                **extra["message_reads"],
+                **pass_aggregates(inputs.spec.messages.heavy_rooms.min_messages)}
+            integrity_results, passes = integrity.run_integrity(con, prepared, extra)
             plots: dict[str, Any] = {}
             track.start(DISTRIBUTIONS)
             measured = distributions.measure(con, inputs, prepared, passes, plots)
@@ -200,7 +203,8 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
                 checks.append(message_status_check(con, inputs.spec, inputs.band, tol.scale,
                                                    refs["recipients"]))
             if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
-                checks += fan_out_checks(con, inputs, tol, targets_override)
+                checks += fan_out_checks(con, inputs, tol, targets_override,
+                                         passes.get("message_reads", {}).get(HEAVY_READS))
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

@@ -13,12 +13,17 @@ from synthgen.fidelity import integrity
 from synthgen.fidelity.distributions import PASS_AGGREGATES
 from synthgen.fidelity.inputs import connect, load_inputs
 from synthgen.fidelity.prepare import prepare
+from synthgen.fidelity.reads import HEAVY_READS, measure, pass_aggregates
 from tests.fidelity import test_faults as faults
 from tests.fidelity.mutate import move_first_row, rewrite, set_where, split_by_conversation
 from tests.fidelity.test_hashed_rules import RELATION_FAULTS, RELATION_TABLES
 
 PARTS = 3
 Counts = dict[str, tuple[int, tuple[str, ...]]]
+HEAVY_FLOOR = 40
+"""Messages that make a tiny conversation heavy here: some rooms are, most are not."""
+AGGREGATES = PASS_AGGREGATES | {"message_reads": PASS_AGGREGATES["message_reads"]
+                                | pass_aggregates(HEAVY_FLOOR)}
 
 
 def relation_results(root: Path, monkeypatch: pytest.MonkeyPatch, chunks: tuple[int, ...],
@@ -37,7 +42,7 @@ def relation_results(root: Path, monkeypatch: pytest.MonkeyPatch, chunks: tuple[
                 got: Counts = {}
                 for table in RELATION_TABLES:
                     checks, values = integrity.relation_checks(
-                        con, table, PASS_AGGREGATES.get(table), hashed=hashed)
+                        con, table, AGGREGATES.get(table), hashed=hashed)
                     got |= {c.name: (int(c.achieved or 0), c.examples) for c in checks}
                     got |= {f"{table}.{k}": (v, ()) for k, v in values.items()}
                 out[hashed] = got
@@ -71,6 +76,20 @@ def test_a_clean_split_dataset_counts_alike_and_passes(split_copy: Path,
     assert {k: v for k, v in whole.items() if v[0] and "." in k and not k.startswith(
         tuple(f"{t}." for t in PASS_AGGREGATES))} == {}
     assert whole["message_receipts.read"][0] > 0
+
+
+def test_the_reads_pass_counts_the_heavy_rooms_reads_as_their_own_join(
+        split_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = whole_and_chunked(split_copy, monkeypatch, modes=(True, False))
+    heavy = whole[f"message_reads.{HEAVY_READS}"][0]
+    reads = whole["message_reads.reads"][0]
+    assert 0 < heavy < reads
+    con = connect(load_inputs(split_copy))
+    try:
+        assert prepare(con)
+        assert measure(con, HEAVY_FLOOR, heavy) == measure(con, HEAVY_FLOOR)
+    finally:
+        con.close()
 
 
 CHUNKED_FAULTS = ("orphan receipt", "reader not a member", "recipient not a member",
