@@ -8,7 +8,9 @@ answers the ordering and last-message checks. File-level checks live in ``files`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from synthgen.schema import ENUMS, TABLE_NAMES, TABLES, Column
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
 
 
 def q(name: str) -> str:
@@ -35,27 +38,45 @@ time: 160 MB at most, beside DuckDB's own limit); beyond it DuckDB counts distin
 (slower, but within its memory limit, spilling to disk)."""
 
 
+def _repeats(h: np.ndarray) -> int:
+    """Values of a hash column that repeat an earlier one (sorts it in place)."""
+    import numpy as np
+
+    h.sort()  # numpy releases the GIL: DuckDB runs the next statement meanwhile
+    return int(np.count_nonzero(h[1:] == h[:-1]))
+
+
+@contextmanager
 def _distinct_shortfall(con: duckdb.DuckDBPyConnection, table: str,
-                        keys: list[tuple[str, ...]], total: int) -> list[int]:
-    """Per key: rows minus distinct 64-bit hashes of the key (0 = certainly unique)."""
+                        keys: list[tuple[str, ...]], total: int
+                        ) -> Iterator[Callable[[], list[int]]]:
+    """Per key: rows minus distinct 64-bit hashes of the key (0 = certainly unique), from the
+    callable the context yields; statements run inside the context overlap the last sort.
+
+    DuckDB hashes a key on all cores; numpy's in-place sort of 64-bit integers (one core) is
+    a fraction of the cost of a hash aggregate over strings, and it runs in a thread while
+    DuckDB fetches the next key. At most two columns of hashes are alive (8 bytes a row
+    each): the one sorting and the one just fetched.
+    """
     exprs = [f"hash({', '.join(q(c) for c in k)})" for k in keys]
     if total > NUMPY_KEY_MAX_ROWS:
         row = con.execute(f"SELECT {', '.join(f'count(DISTINCT {e})' for e in exprs)} "
                           f"FROM {q(table)}").fetchone()
         assert row is not None
-        return [total - int(v) for v in row]
+        counted = [total - int(v) for v in row]
+        yield lambda: counted
+        return
     import numpy as np
 
-    # DuckDB hashes a key on all cores; numpy's in-place sort of 64-bit integers is a
-    # fraction of the cost of a hash aggregate over strings. One key at a time: the peak is
-    # one column of hashes (8 bytes a row), not all of them.
-    out = []
-    for e in exprs:
-        h = np.asarray(con.execute(f"SELECT {e} AS k FROM {q(table)}").fetchnumpy()["k"])
-        h.sort()
-        out.append(int(np.count_nonzero(h[1:] == h[:-1])))
-        del h
-    return out
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: list[Future[int]] = []
+        for e in exprs:
+            h = np.asarray(con.execute(f"SELECT {e} AS k FROM {q(table)}").fetchnumpy()["k"])
+            if pending:
+                pending[-1].result()  # the previous column is sorted and freed
+            pending.append(pool.submit(_repeats, h))
+            del h
+        yield lambda: [f.result() for f in pending]
 
 
 def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check], bool]:
@@ -64,7 +85,8 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check],
     Uniqueness is screened on 64-bit hashes of each key; only when the screen finds a
     repeated hash is the exact count taken on the key itself, so a hash collision can never
     fail a valid dataset (and a real duplicate always repeats its hash). The second value is
-    True when no two ids share a hash: then a hash finds at most one parent row.
+    True when no two ids share a hash: then a hash finds at most one parent row. The enum
+    counts run while the last key's hashes sort.
     """
     keys: list[tuple[str, ...]] = [("id",), *(k for k in UNIQUE[table] if "id" not in k)]
     enums = [c for c in TABLES[table] if c.enum]
@@ -72,15 +94,21 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check],
     def outside(c: Column) -> str:
         return f"{q(c.name)} NOT IN ({', '.join(repr(v) for v in ENUMS[c.enum or ''])})"
 
-    enum_sql = "".join(f", count(*) FILTER (WHERE {outside(c)})" for c in enums)
-    row = con.execute(f"SELECT count(*){enum_sql} FROM {q(table)}").fetchone()
-    assert row is not None
-    total = int(row[0])
+    counted = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()  # file metadata
+    assert counted is not None
+    total = int(counted[0])
+    bad_enums: list[int] = []
+    with _distinct_shortfall(con, table, keys, total) as shortfall:
+        if enums:
+            counts = ", ".join(f"count(*) FILTER (WHERE {outside(c)})" for c in enums)
+            row = con.execute(f"SELECT {counts} FROM {q(table)}").fetchone()
+            assert row is not None
+            bad_enums = [int(v) for v in row]
+        shortfalls = shortfall()
     out = []
-    shortfalls = _distinct_shortfall(con, table, keys, total)
-    for key, shortfall in zip(keys, shortfalls, strict=True):
+    for key, short in zip(keys, shortfalls, strict=True):
         dups, ex = 0, []
-        if shortfall:
+        if short:
             cols = ", ".join(q(c) for c in key)
             groups = f"SELECT min(id) AS id, count(*) AS k FROM {q(table)} GROUP BY {cols} " \
                      "HAVING count(*) > 1"
@@ -90,8 +118,7 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check],
         label = "pk" if key == ("id",) else "unique"
         out.append(integrity_check(f"{label}.{table}.{'_'.join(key)}", dups, ex, n=total,
                                    detail=f"rows duplicating ({', '.join(key)})"))
-    for j, c in enumerate(enums):
-        bad = int(row[1 + j])
+    for c, bad in zip(enums, bad_enums, strict=True):
         ex = _examples(con, f"SELECT id FROM {q(table)} WHERE {outside(c)} ORDER BY id"
                        ) if bad else []
         out.append(integrity_check(f"enum.{table}.{c.name}", bad, ex, n=total,
