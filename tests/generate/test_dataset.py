@@ -157,3 +157,28 @@ def test_heavy_rooms_exist(ci_dataset: Path, con: duckdb.DuckDBPyConnection) -> 
     n_heavy = one(con, f"""SELECT count(*) FROM (SELECT "conversationId" FROM messages
                   GROUP BY 1 HAVING count(*) >= {floor})""")
     assert n_heavy == round(spec["messages"]["heavy_rooms"]["share"] * load_band("ci").conversations)
+
+
+def test_repeated_references_are_dictionary_encoded(ci_dataset: Path) -> None:
+    """Every row group keeps user, conversation and a receipt's message ids as dictionary pages:
+    the gate and the loader decode each distinct id once per row group (RESULTS.md, issue 11
+    item 7); an id seen once per row stays plain."""
+    import pyarrow.parquet as pq
+
+    from synthgen.generate.write import _REPEATED_REFERENCES
+
+    assert ("message_receipts", "messageId") in _REPEATED_REFERENCES
+    assert ("message_reads", "messageId") not in _REPEATED_REFERENCES
+    seen = 0
+    for table, column in sorted(_REPEATED_REFERENCES):
+        for f in read_manifest(ci_dataset).table_files(table):
+            meta = pq.ParquetFile(ci_dataset / f.path).metadata
+            index = meta.schema.names.index(column)
+            for g in range(meta.num_row_groups):
+                chunk = meta.row_group(g).column(index)
+                assert chunk.has_dictionary_page, (f.path, column, g)
+                assert "RLE_DICTIONARY" in chunk.encodings, (f.path, column, g)
+                seen += 1
+            plain = meta.row_group(0).column(meta.schema.names.index("id"))
+            assert not plain.has_dictionary_page, (f.path, "id")
+    assert seen >= len(_REPEATED_REFERENCES)
