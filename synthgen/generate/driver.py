@@ -224,6 +224,9 @@ def generate_dataset(out: Path | str, band: str | Band, seed: str, *,
                     f"{output.safe(root)} holds "
                     "no complete dataset yet. Resume: the same command with --resume (synthgen "
                     "run: --resume)") from None
+            # A Dask worker killed mid-partition leaves its dot-named temporary file; the
+            # partition itself was written again elsewhere. Swept before the manifest.
+            resume.clear_temporaries(root, TABLE_NAMES)
     except BrokenProcessPool:
         raise EnvironmentProblem("a worker process died mid-partition (killed, or out of "
                                  "memory); rerun with --resume to finish "

@@ -142,3 +142,24 @@ def test_dead_pool_worker_is_one_line_then_resume(clean: Path, tmp_path: Path) -
     report = generate_dataset(out, "ci", SEED, workers=2, resume_run=True)
     assert report["resumed"]["kept"] >= 1
     assert tree(out) == tree(clean)
+
+
+def test_a_dead_writers_temporary_is_swept_before_the_manifest(
+        clean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dask worker killed while writing leaves its dot-named temporary beside the partition
+    that another worker then writes whole; the run sweeps them before the manifest (CI once
+    kept one: ``users/part=00002/.data.parquet.14923.tmp``)."""
+    from synthgen.generate import driver, generate_dataset
+
+    out = tmp_path / "d"
+    real = driver._task
+
+    def task(*args):  # type: ignore[no-untyped-def]
+        files, cpu = real(*args)
+        for f in files:  # as if a killed writer had started this partition first
+            (out / f.path).with_name(f".{Path(f.path).name}.99999.tmp").write_bytes(b"half")
+        return files, cpu
+
+    monkeypatch.setattr(driver, "_task", task)
+    generate_dataset(out, "ci", SEED, workers=1)
+    assert tree(out) == tree(clean)
