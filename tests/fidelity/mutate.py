@@ -84,16 +84,19 @@ def split_by_conversation(root: Path, parts: int) -> None:
     write_manifest(root, dataclasses.replace(manifest, files=tuple(files)))
 
 
-def move_first_row(root: Path, table: str, to: int) -> str:
-    """Move the first row of ``table``'s lowest partition to the end of partition ``to``
-    (a row stored away from its message's partition: valid data, unusual layout); its id."""
+def move_first_row(root: Path, table: str, to: int, row_id: str | None = None) -> str:
+    """Move the first row of ``table``'s lowest partition (or the row ``row_id`` of that
+    partition) to the end of partition ``to`` (a row stored away from its message's
+    partition: valid data, unusual layout); its id."""
     manifest = read_manifest(root)
     files = sorted(manifest.table_files(table), key=lambda f: f.partition)
     src = files[0]
     dst = next(f for f in files if f.partition == to)
     a, b = pq.ParquetFile(root / src.path).read(), pq.ParquetFile(root / dst.path).read()
-    moved = a.slice(0, 1)
-    new = {src.path: write_file(root, table, a.slice(1), partition=src.partition),
+    at = 0 if row_id is None else a["id"].to_pylist().index(row_id)
+    moved = a.slice(at, 1)
+    rest = pa.concat_tables([a.slice(0, at), a.slice(at + 1)])
+    new = {src.path: write_file(root, table, rest, partition=src.partition),
            dst.path: write_file(root, table, pa.concat_tables([b, moved]), partition=to)}
     write_manifest(root, dataclasses.replace(
         manifest, files=tuple(new.get(f.path, f) for f in manifest.files)))

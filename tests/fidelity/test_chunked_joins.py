@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from synthgen.fidelity import integrity
+from synthgen.fidelity.check import MAX_EXAMPLES
 from synthgen.fidelity.distributions import PASS_AGGREGATES
 from synthgen.fidelity.inputs import connect, load_inputs
 from synthgen.fidelity.prepare import prepare
@@ -92,7 +93,8 @@ def test_a_clean_split_dataset_counts_alike_and_passes(split_copy: Path,
 
 CHUNKED_FAULTS = ("orphan receipt", "reader not a member", "recipient not a member",
                   "reader is the sender",
-                  "read before message", "status below a receipt", "attachment on TEXT")
+                  "read before message", "status below a receipt", "status above its receipts",
+                  "attachment on TEXT")
 """A fault of each rule over the joined tables (messages themselves are not chunked); the
 membership faults compare the chunks' joined membership with one pass's EXISTS."""
 
@@ -141,6 +143,37 @@ def test_an_orphan_among_moved_rows_is_an_orphan(split_copy: Path,
     faults.orphan_receipt(split_copy)
     whole = whole_and_chunked(split_copy, monkeypatch, tables=("message_receipts",))
     assert whole["fk.message_receipts.messageId"][0] == 1
+
+
+BACKED = "message_receipts.status_reached_by_a_receipt"
+
+
+def test_messages_above_their_receipts_are_each_counted_once(
+        split_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two DELIVERED messages per partition made READ: exactly those, named, whole and
+    chunked, by hash and by value, among messages with several receipts each."""
+    victims = [str(r[0]) for r in faults.rows(split_copy, """
+        SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY part ORDER BY id) AS i
+                        FROM messages WHERE status = 'DELIVERED') WHERE i <= 2""")]
+    assert len(victims) == 2 * PARTS
+    for victim in victims:
+        rewrite(split_copy, "messages", set_where("messages", "status", "id", victim, "READ"))
+    whole = whole_and_chunked(split_copy, monkeypatch, modes=(True, False),
+                              tables=("message_receipts",))
+    assert whole[BACKED] == (len(victims), tuple(sorted(victims)[:MAX_EXAMPLES]))
+    assert whole["message_receipts.status_reflects_receipts"][0] == 0
+
+
+def test_a_status_backed_by_a_moved_receipt_holds(split_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A READ message whose only READ receipt is stored in another partition: valid. The
+    chunks' bitmaps miss that receipt, so the rule is counted over all messages."""
+    rid = faults.one(split_copy, """SELECT r.id FROM message_receipts r JOIN messages m
+                                    ON m.id = r."messageId" WHERE r.state = 'READ'
+                                    AND m.status = 'READ' AND r.part = 0 ORDER BY r.id LIMIT 1""")
+    move_first_row(split_copy, "message_receipts", to=2, row_id=rid)
+    assert whole_and_chunked(split_copy, monkeypatch, tables=("message_receipts",))[BACKED] \
+        == (0, ())
 
 
 @pytest.mark.slow

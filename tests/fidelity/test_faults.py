@@ -26,15 +26,20 @@ from tests.fidelity.conftest import failed
 from tests.fidelity.mutate import rewrite, set_where
 
 
-def one(root: Path, sql: str) -> Any:
-    """First value of a query over the dataset's views."""
+def rows(root: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of a query over the dataset's views."""
     con = connect(load_inputs(root))
     try:
-        row = con.execute(sql).fetchone()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
-    assert row is not None, sql
-    return row[0]
+
+
+def one(root: Path, sql: str) -> Any:
+    """First value of a query over the dataset's views."""
+    got = rows(root, sql)
+    assert got, sql
+    return got[0][0]
 
 
 def middle_message(root: Path) -> str:
@@ -167,6 +172,14 @@ def status_below_receipt(root: Path) -> None:
                           ON r."messageId" = m.id
                           WHERE r.state = 'READ' AND m.status = 'READ' ORDER BY m.id LIMIT 1""")
     rewrite(root, "messages", set_where("messages", "status", "id", victim, "SENT"))
+
+
+def status_above_receipts(root: Path) -> None:
+    """A message its recipient got but never read says READ: every receipt is at or below its
+    status (the row-level rule holds), and none shows READ."""
+    victim = one(root, """SELECT id FROM messages WHERE status = 'DELIVERED'
+                          ORDER BY id LIMIT 1""")
+    rewrite(root, "messages", set_where("messages", "status", "id", victim, "READ"))
 
 
 def deleted_status_without_deletion(root: Path) -> None:
@@ -317,6 +330,8 @@ FAULTS: dict[str, Fault] = {
     "stale lastMessageAt": Fault(stale_last_message, "conversations.last_message_matches"),
     "status below a receipt": Fault(status_below_receipt,
                                     "message_receipts.status_reflects_receipts"),
+    "status above its receipts": Fault(status_above_receipts,
+                                       "message_receipts.status_reached_by_a_receipt"),
     "DELETED without deletedAt": Fault(deleted_status_without_deletion,
                                        "messages.status_matches_deletion"),
     "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message"),

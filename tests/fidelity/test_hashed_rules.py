@@ -43,7 +43,8 @@ RELATION_FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
     for name in ("orphan message", "sender not a member", "reader is the sender",
                  "reader not a member", "recipient not a member", "recipient is the sender",
                  "orphan receipt", "attachment on TEXT", "read before message",
-                 "status below a receipt", "DELETED without deletedAt")}
+                 "status below a receipt", "status above its receipts",
+                 "DELETED without deletedAt")}
 
 
 @pytest.mark.parametrize("fault", list(RELATION_FAULTS), ids=list(RELATION_FAULTS))

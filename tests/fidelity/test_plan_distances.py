@@ -207,3 +207,15 @@ def test_a_broken_status_column_is_reported_and_does_not_vote(
     assert doc["decision"] == "NO-GO"
     assert failed(doc) == {MESSAGE_STATUS_TV, "message_receipts.status_reflects_receipts"}
     assert not any(MESSAGE_STATUS_TV in r for r in doc["reasons"])
+
+
+def test_a_status_column_raised_above_its_receipts_is_no_go(
+        tiny_copy: Path, tiny_targets: dict[str, float]) -> None:
+    """Every DELIVERED status READ: no receipt is above its message (the rule above holds),
+    but no READ receipt backs those messages; the status mix warns and does not vote."""
+    rewrite(tiny_copy, "messages", set_where("messages", "status", "status", "DELIVERED",
+                                             "READ"))
+    doc = validate_dataset(tiny_copy, targets_override=tiny_targets)
+    assert doc["decision"] == "NO-GO"
+    assert failed(doc) == {MESSAGE_STATUS_TV, "message_receipts.status_reached_by_a_receipt"}
+    assert not any(MESSAGE_STATUS_TV in r for r in doc["reasons"])
