@@ -182,6 +182,14 @@ def status_above_receipts(root: Path) -> None:
     rewrite(root, "messages", set_where("messages", "status", "id", victim, "READ"))
 
 
+def drop_row(table: str, sql: str) -> Callable[[Path], None]:
+    """Delete the row of ``table`` whose id the query over the dataset returns."""
+    def fn(root: Path) -> None:
+        victim = one(root, sql)
+        rewrite(root, table, lambda t: t.filter(pc.not_equal(t.column("id"), victim)))
+    return fn
+
+
 def deleted_status_without_deletion(root: Path) -> None:
     victim = one(root, """SELECT id FROM messages WHERE status <> 'DELETED'
                           AND "deletedAt" IS NULL ORDER BY id LIMIT 1""")
@@ -322,8 +330,11 @@ FAULTS: dict[str, Fault] = {
     "duplicated receipt": Fault(duplicate_receipt,
                                 "unique.message_receipts.messageId_userId_state"),
     "enum value": Fault(bad_enum, "enum.messages.status"),
-    "reader is the sender": Fault(reader_is_sender, "message_reads.reader_not_sender"),
-    "reader not a member": Fault(reader_not_member, "message_reads.reader_is_member"),
+    # a read moved to another user no longer pairs with its READ receipt
+    "reader is the sender": Fault(reader_is_sender, "message_reads.reader_not_sender",
+                                  frozenset({"message_reads.match_read_receipts"})),
+    "reader not a member": Fault(reader_not_member, "message_reads.reader_is_member",
+                                 frozenset({"message_reads.match_read_receipts"})),
     "read before message": Fault(read_before_message, "message_reads.read_after_message"),
     "recipient not a member": Fault(recipient_not_member,
                                     "message_receipts.recipient_is_member"),
@@ -332,6 +343,13 @@ FAULTS: dict[str, Fault] = {
                                     "message_receipts.status_reflects_receipts"),
     "status above its receipts": Fault(status_above_receipts,
                                        "message_receipts.status_reached_by_a_receipt"),
+    "read without its READ receipt": Fault(
+        drop_row("message_receipts", "SELECT min(id) FROM message_receipts WHERE state = 'READ'"),
+        "message_reads.match_read_receipts",
+        frozenset({"message_receipts.status_reached_by_a_receipt"})),  # its only READ receipt
+    "READ receipt without its read": Fault(
+        drop_row("message_reads", "SELECT min(id) FROM message_reads"),
+        "message_reads.match_read_receipts"),
     "DELETED without deletedAt": Fault(deleted_status_without_deletion,
                                        "messages.status_matches_deletion"),
     "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message"),
@@ -347,7 +365,8 @@ FAULTS: dict[str, Fault] = {
                                     "pk.attachments.id"),
     "duplicated email": Fault(duplicate_email, "unique.users.email"),
     "duplicated read": Fault(duplicate_row("message_reads", new_id=True),
-                             "unique.message_reads.userId_messageId"),
+                             "unique.message_reads.userId_messageId",
+                             frozenset({"message_reads.match_read_receipts"})),  # one receipt, two reads
     "orphan receipt": Fault(orphan_receipt, "fk.message_receipts.messageId"),
     "recipient is the sender": Fault(recipient_is_sender,
                                      "message_receipts.recipient_not_sender"),
