@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from synthgen.ddl import FOREIGN_KEYS, UNIQUE, ForeignKey
 from synthgen.fidelity.check import MAX_EXAMPLES, Check, integrity_check
 from synthgen.fidelity.inputs import missing_tables
+from synthgen.fidelity.pii import sql_str
+from synthgen.generate.tables.messages import MESSAGE_TYPE_OF
 from synthgen.schema import ENUMS, TABLE_NAMES, TABLES, Column
 
 if TYPE_CHECKING:
@@ -185,6 +187,7 @@ class Refs:
 
 Rule = Callable[[Refs], str]
 
+
 MSG = "msg"
 STATUS_RANK = ("CASE {0} WHEN 'SENT' THEN 0 WHEN 'DELIVERED' THEN 1 WHEN 'READ' THEN 2 "
                "ELSE 3 END")
@@ -236,12 +239,20 @@ BACKED: dict[str, dict[str, tuple[str, str, str]]] = {
             f"{STATUS_RANK.format('t.state')} >= m.status_rank",
             "messages DELIVERED or READ with no receipt in that state (a message not deleted "
             "shows its receipts' highest state)")},
+    "attachments": {
+        "media_message_has_its_attachment": (
+            f"m.type IN ({', '.join(sorted(sql_str(t) for t in set(MESSAGE_TYPE_OF.values())))})",
+            "CASE t.type " + " ".join(f"WHEN {sql_str(a)} THEN {sql_str(m)}"
+                                      for a, m in MESSAGE_TYPE_OF.items()) + " END = m.type",
+            "media messages (IMAGE, VIDEO, FILE, AUDIO) with no attachment of their type (a "
+            "media message's type is that of its first attachment)")},
 }
 """Rules over messages that a table's rows must back: name -> (the messages it covers, over
 m; what one row t must show of its message m; detail). A violation is a covered message no
-row backs: ``status_reflects_receipts`` seen from the message's side (a READ message whose
-recipient never read it is as wrong as a receipt above its message, and no row-level rule
-can see it).
+row backs; no row-level rule can see one. The receipts' rule is ``status_reflects_receipts``
+seen from the message's side (a READ message whose recipient never read it is as wrong as a
+receipt above its message); the attachments' is ``attachment_on_media_message`` seen from
+the message's side (an IMAGE message without an image).
 
 The joined pass answers it at the cost of a bitmap: each chunk marks the messages its rows
 back (``bitstring_agg`` over the message's stored position, one bit a message), so a message

@@ -88,7 +88,8 @@ def names_pattern() -> str:
     return r"(?i)\b(?:" + "|".join(sorted(person_names())) + r")\b"
 
 
-def _sql_str(s: str) -> str:
+def sql_str(s: str) -> str:
+    """A SQL string literal."""
     return "'" + s.replace("'", "''") + "'"
 
 
@@ -97,14 +98,14 @@ def _q(name: str) -> str:
 
 
 def _unreserved(col: str, pattern: str, reserved: str, prefilter: str) -> str:
-    blanked = f"regexp_replace({col}, {_sql_str(reserved)}, ' ', 'g')"
-    return f"({prefilter} AND regexp_matches({blanked}, {_sql_str(pattern)}))"
+    blanked = f"regexp_replace({col}, {sql_str(reserved)}, ' ', 'g')"
+    return f"({prefilter} AND regexp_matches({blanked}, {sql_str(pattern)}))"
 
 
 def predicates(column: str) -> dict[str, str]:
     """kind -> SQL predicate that is true when this column of a row shows that kind of PII."""
     col = _q(column)
-    digits = (f"regexp_replace({col}, {_sql_str(_JSON_NUMBER_RE)}, '\\1', 'g')"
+    digits = (f"regexp_replace({col}, {sql_str(_JSON_NUMBER_RE)}, '\\1', 'g')"
               if column in JSON_COLUMNS else col)
     out = {
         "email": _unreserved(col, EMAIL_RE, RESERVED_EMAIL_RE, f"contains({col}, '@')"),
@@ -112,10 +113,10 @@ def predicates(column: str) -> dict[str, str]:
                            f"(contains({col}, '://') OR {col} ILIKE '%www.%')"),
     }
     if column not in KEY_COLUMNS:
-        out["phone"] = f"regexp_matches({digits}, {_sql_str(PHONE_RE)})"
-        out["card"] = f"regexp_matches({digits}, {_sql_str(CARD_RE)})"
+        out["phone"] = f"regexp_matches({digits}, {sql_str(PHONE_RE)})"
+        out["card"] = f"regexp_matches({digits}, {sql_str(CARD_RE)})"
     if column in NAME_COLUMNS:
-        out["person_name"] = f"regexp_matches({col}, {_sql_str(names_pattern())})"
+        out["person_name"] = f"regexp_matches({col}, {sql_str(names_pattern())})"
     return out
 
 
@@ -129,9 +130,9 @@ def trigger(column: str) -> str:
     if column in KEY_COLUMNS:
         return f"(contains({col}, '@') OR contains({col}, '://') OR contains({col}, 'www.'))"
     if column in ADDRESS_COLUMNS:
-        col = f"regexp_replace({col}, {_sql_str(ADDRESS_COLUMNS[column])}, ' ', 'g')"
+        col = f"regexp_replace({col}, {sql_str(ADDRESS_COLUMNS[column])}, ' ', 'g')"
     pattern = TRIGGER_RE + ("|" + names_pattern() if column in NAME_COLUMNS else "")
-    return f"regexp_matches({col}, {_sql_str(pattern)})"
+    return f"regexp_matches({col}, {sql_str(pattern)})"
 
 
 def table_trigger(table: str) -> str:

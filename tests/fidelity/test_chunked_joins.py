@@ -94,7 +94,7 @@ def test_a_clean_split_dataset_counts_alike_and_passes(split_copy: Path,
 CHUNKED_FAULTS = ("orphan receipt", "reader not a member", "recipient not a member",
                   "reader is the sender",
                   "read before message", "status below a receipt", "status above its receipts",
-                  "attachment on TEXT")
+                  "attachment on TEXT", "media message without its attachment")
 """A fault of each rule over the joined tables (messages themselves are not chunked); the
 membership faults compare the chunks' joined membership with one pass's EXISTS."""
 

@@ -209,6 +209,18 @@ def attachment_on_text(root: Path) -> None:
     rewrite(root, "attachments", set_where("attachments", "messageId", "id", aid, text_id))
 
 
+SOLE_ATTACHMENT = """SELECT min(a.id) FROM attachments a JOIN (SELECT "messageId" FROM attachments
+                     GROUP BY 1 HAVING count(*) = 1) s USING ("messageId")
+                     WHERE a.type = 'IMAGE'"""
+"""The attachment of a message that has no other: an image."""
+
+
+def media_type_without_its_attachment(root: Path) -> None:
+    """An IMAGE message (its only attachment an image) says VIDEO."""
+    victim = one(root, f'SELECT "messageId" FROM attachments WHERE id = ({SOLE_ATTACHMENT})')
+    rewrite(root, "messages", set_where("messages", "type", "id", victim, "VIDEO"))
+
+
 def stale_checksum(root: Path) -> None:
     f = read_manifest(root).table_files("messages")[0]
     data = pq.ParquetFile(root / f.path).read()
@@ -308,6 +320,9 @@ def edit_input(name: str) -> Callable[[Path], None]:
     return fn
 
 
+MEDIA_BACKED = "attachments.media_message_has_its_attachment"
+
+
 @dataclass(frozen=True)
 class Fault:
     break_: Callable[[Path], None]
@@ -352,7 +367,11 @@ FAULTS: dict[str, Fault] = {
         "message_reads.match_read_receipts"),
     "DELETED without deletedAt": Fault(deleted_status_without_deletion,
                                        "messages.status_matches_deletion"),
-    "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message"),
+    "attachment on TEXT": Fault(attachment_on_text, "attachments.attachment_on_media_message",
+                                frozenset({MEDIA_BACKED})),  # when it was its message's only
+    "media message without its attachment": Fault(
+        drop_row("attachments", SOLE_ATTACHMENT), MEDIA_BACKED),
+    "media message of another type": Fault(media_type_without_its_attachment, MEDIA_BACKED),
     "stale checksum": Fault(stale_checksum, "manifest.checksums"),
     "edited spec.json": Fault(edit_input("spec.json"), "manifest.inputs"),
     "edited feasibility.json": Fault(edit_input("feasibility.json"), "manifest.inputs"),

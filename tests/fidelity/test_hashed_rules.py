@@ -44,6 +44,7 @@ RELATION_FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
                  "reader not a member", "recipient not a member", "recipient is the sender",
                  "orphan receipt", "attachment on TEXT", "read before message",
                  "status below a receipt", "status above its receipts",
+                 "media message of another type", "media message without its attachment",
                  "DELETED without deletedAt")}
 
 

@@ -26,8 +26,12 @@ from synthgen.schema import ENUMS
 
 ATTACHMENT_TYPES = tuple(attachment_type(k) for k in ATTACHMENT_KINDS)
 """Attachment types in the order of spec.media.type_mix (codes 0-3 of ``att_type``)."""
-_MESSAGE_TYPE_OF = np.array([ENUMS["MessageType"].index(t) for t in
-                             ("IMAGE", "VIDEO", "FILE", "AUDIO")], dtype=np.int8)
+MESSAGE_TYPE_OF: dict[str, str] = {"IMAGE": "IMAGE", "VIDEO": "VIDEO", "DOCUMENT": "FILE",
+                                   "AUDIO": "AUDIO"}
+"""A media message's type: that of its first attachment, as a MessageType (gate 1 checks it,
+``synthgen.fidelity.integrity.BACKED``)."""
+_MESSAGE_TYPE_OF = np.array([ENUMS["MessageType"].index(MESSAGE_TYPE_OF[t])
+                             for t in ATTACHMENT_TYPES], dtype=np.int8)
 _METADATA = ['{"client":"ios"}', '{"client":"android"}', '{"client":"web"}',
              '{"client":"ios","media":true}', '{"client":"android","media":true}',
              '{"client":"web","media":true}']
