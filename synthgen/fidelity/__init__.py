@@ -143,7 +143,7 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
         Tracker,
         group_weights,
     )
-    from synthgen.fidelity.reads import HEAVY_READS, fan_out_checks, pass_aggregates
+    from synthgen.fidelity.reads import HEAVY_READS, fan_out_checks
     from synthgen.fidelity.report import FORMAT, write_report
     from synthgen.fidelity.status import message_status_check
     from synthgen.fidelity.targets import (
@@ -173,11 +173,8 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
             track.start(PREPARE)
             prepared = prepare(con)
             track.start(INTEGRITY)
-            extra = dict(distributions.PASS_AGGREGATES)
-            extra["message_reads"] = {
-                **extra["message_reads"],
-                **pass_aggregates(inputs.spec.messages.heavy_rooms.min_messages)}
-            integrity_results, passes = integrity.run_integrity(con, prepared, extra)
+            integrity_results, passes = integrity.run_integrity(
+                con, prepared, distributions.pass_aggregates(inputs.spec))
             plots: dict[str, Any] = {}
             track.start(DISTRIBUTIONS)
             measured = distributions.measure(con, inputs, prepared, passes, plots)

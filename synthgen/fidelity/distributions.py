@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
-from synthgen.fidelity import histograms
+from synthgen.fidelity import histograms, reads
 from synthgen.fidelity.histograms import Plots
 from synthgen.fidelity.inputs import DatasetInputs, require
 from synthgen.metrics import BURSTINESS_MIN_MESSAGES, LATENCY_EDGES_S, SIZE_CLASSES
@@ -20,6 +20,8 @@ from synthgen.predict import ATTACHMENT_KINDS, attachment_type
 
 if TYPE_CHECKING:
     import duckdb
+
+    from synthgen.spec_model import Spec
 
 ATTACHMENT_SIZE_BYTES_PER_KB = 1024
 """attachments.size is in bytes; the spec states sizes in KB (KiB)."""
@@ -211,6 +213,14 @@ PASS_AGGREGATES: dict[str, dict[str, str]] = {
 }
 """Aggregates the integrity pass over a table computes on the way (alias t = the table, m =
 its message): the read metrics need the same join to the messages, so it is made once."""
+
+
+def pass_aggregates(spec: Spec) -> dict[str, dict[str, str]]:
+    """Every aggregate the integrity passes compute for the metrics, by table: PASS_AGGREGATES
+    and the read fan-out's heavy-room reads at the spec's floor (``reads.pass_aggregates``)."""
+    out = {table: dict(aggs) for table, aggs in PASS_AGGREGATES.items()}
+    out["message_reads"] |= reads.pass_aggregates(spec.messages.heavy_rooms.min_messages)
+    return out
 
 
 def _read_metrics(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs,
