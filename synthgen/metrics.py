@@ -68,3 +68,15 @@ READ_FAN_OUT: dict[str, str] = {
 }
 """The read fan-out, measured beside METRICS by gate 1 (``synthgen.fidelity.reads``) against
 targets spec check resolves over independent plans (``synthgen.generate.fan_out``)."""
+
+COLUMN_SHARES: dict[str, str] = {
+    "messages.reply_share": "share of messages with a replyToId",
+    "messages.deleted_share": "share of messages soft-deleted (isDeleted)",
+    "messages.edited_share": "share of messages edited (isEdited)",
+    "messages.metadata_share": "share of messages with metadata",
+    "messages.correlation_share": "share of messages with a correlationId",
+    "messages.caption_share": "share of media (non-TEXT) messages with content",
+}
+"""How often a message's optional columns and flags are set: the planner's null fractions,
+measured beside METRICS by gate 1 (``synthgen.fidelity.columns``) against closed forms of the
+spec (``synthgen.predict.message_column_shares``)."""

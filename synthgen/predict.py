@@ -293,6 +293,51 @@ def content_share(spec: Spec) -> float:
     return (1 - spec.messages.deleted_share) * (1 - media + media * spec.content.caption_share)
 
 
+def message_column_shares(spec: Spec, messages: int, conversations: int
+                          ) -> dict[str, tuple[float, int]]:
+    """Expected share of messages with each optional column or flag set, and the messages it
+    is a share of, for a band of ``messages`` over ``conversations`` (every conversation has
+    at least one message). Each message draws its own flags, so a share is binomial over
+    those messages.
+
+    The generator draws each flag per message (``synthgen.generate.tables.messages``): a
+    reply for any message but a conversation's first; deletion for any; an edit for a text
+    message that is not deleted; metadata for every media message and a ``metadata_share`` of
+    the text ones; a correlationId for any; a caption for a media message that is not
+    deleted. The caption share is over media messages, the others over all messages.
+
+    >>> {k: (round(v, 5), n) for k, (v, n) in
+    ...  message_column_shares(Spec(), 60_000, 400).items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'messages.reply_share': (0.04967, 60000), 'messages.deleted_share': (0.01, 60000),
+     'messages.edited_share': (0.02525, 60000), 'messages.metadata_share': (0.32, 60000),
+     'messages.correlation_share': (0.3, 60000), 'messages.caption_share': (0.297, 9000)}
+    """
+    ms = spec.messages
+    media = media_ratio(spec)
+    d = ms.deleted_share
+    media_n = int(round(messages * media))
+    return {
+        "messages.reply_share": (ms.reply_share * max(0, messages - conversations) / messages
+                                 if messages else 0.0, messages),
+        "messages.deleted_share": (d, messages),
+        "messages.edited_share": ((1 - d) * (1 - media) * ms.edited_share, messages),
+        "messages.metadata_share": (media + (1 - media) * ms.metadata_share, messages),
+        "messages.correlation_share": (ms.correlation_share, messages),
+        "messages.caption_share": ((1 - d) * spec.content.caption_share, media_n),
+    }
+
+
+def attachments_per_message_shares(spec: Spec) -> dict[int, float]:
+    """Expected share of messages with k attachments: none, one, or uniform on 2..several_max.
+
+    >>> {k: round(v, 4) for k, v in attachments_per_message_shares(Spec()).items()}
+    {0: 0.85, 1: 0.12, 2: 0.01, 3: 0.01, 4: 0.01}
+    """
+    apm = spec.media.attachments_per_message
+    spread = apm.several / (apm.several_max - 1)
+    return {0: apm.none, 1: apm.one, **dict.fromkeys(range(2, apm.several_max + 1), spread)}
+
+
 
 def latency_cdf_in_window(lat: Latency, seconds: list[float], window_s: float,
                           points: int = 4096) -> list[float]:

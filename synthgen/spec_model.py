@@ -181,7 +181,8 @@ class MessagesSpec:
     sender_skew: float = p(1.0, "Zipf exponent of sending over a conversation's members "
                            "(0 = uniform)", "", ge=0)
     reply_share: float = p(0.05, "share of messages replying to an earlier one", "share", ge=0, le=1)
-    edited_share: float = p(0.03, "share of messages edited", "share", ge=0, le=1)
+    edited_share: float = p(0.03, "share of text messages edited (a media message or a deleted "
+                            "one never is)", "share", ge=0, le=1)
     deleted_share: float = p(0.01, "share of messages soft-deleted", "share", ge=0, le=1)
     correlation_share: float = p(0.3, "share of messages with a correlationId", "share", ge=0, le=1)
     metadata_share: float = p(0.2, "share of text messages with jsonb metadata "
@@ -193,7 +194,8 @@ class ContentSpec:
     """Message text: synthetic words with a log-normal length."""
 
     length: LogNormalClipped = sub(LogNormalClipped, "content length in characters")
-    caption_share: float = p(0.3, "share of media messages with a caption", "share", ge=0, le=1)
+    caption_share: float = p(0.3, "share of media messages with a caption (a deleted message "
+                             "has no content)", "share", ge=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +412,14 @@ class ToleranceSpec:
         0.03, "KS of the gaps between a conversation's consecutive messages against spec "
         "check's reference CDF: evenly spaced messages over the same spans move it 0.45, "
         "Poisson ones 0.18 (ci)", "KS distance", ge=0, le=1)
+    column_share_rel: float = p(
+        0.15, "how often a message's optional columns and flags are set (reply, deleted, "
+        "edited, metadata, correlationId, caption; a relative band): the planner's null "
+        "fraction of each column; replies, deletions or edits doubled or gone move it 100%",
+        "relative deviation", ge=0, le=1)
+    attachments_per_message_tv: float = p(
+        0.02, "attachments-per-message TV (0, 1, 2 .. several_max): every attachment written "
+        "twice moves it 0.15, the 'several' share doubled 0.03", "TV distance", ge=0, le=1)
     message_status_tv: float = p(
         0.02, "message-status TV (derived from the read and delivery rates: reported, does "
         "not vote): as the message-type mix, 2% of messages in the wrong status",

@@ -121,10 +121,11 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
 
     from synthgen.dataset import shown, write_document
     from synthgen.errors import DatasetError, EnvironmentProblem
-    from synthgen.fidelity import distributions, integrity, pii
+    from synthgen.fidelity import columns, distributions, integrity, pii
     from synthgen.fidelity.distances import (
         attachment_size_checks,
         attachment_type_check,
+        attachments_per_message_check,
         content_length_check,
         hour_of_week_check,
         message_type_check,
@@ -195,6 +196,9 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
             if "attachment_sizes" in plots:  # the KS grid: judged here, not kept as a plot
                 checks += attachment_size_checks(plots.pop("attachment_sizes"), inputs.spec,
                                                  inputs.band, tol.scale)
+            if "attachment_types" in plots and prepared:
+                checks.append(attachments_per_message_check(con, inputs.spec, inputs.band,
+                                                            tol.scale))
             if prepared:  # the reference CDFs stay in feasibility.json, never in the plots
                 checks += reference_checks(con, refs, refs_origin, inputs.spec, tol.scale)
                 checks.append(message_status_check(con, inputs.spec, inputs.band, tol.scale,
@@ -202,6 +206,9 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
             if prepared:  # reads per message, heavy-room coverage (synthgen.fidelity.reads)
                 checks += fan_out_checks(con, inputs, tol, targets_override,
                                          passes.get("message_reads", {}).get(HEAVY_READS))
+                checks += columns.column_share_checks(con, inputs, tol, passes.get("messages"),
+                                                      targets_override)
+                integrity_results.append(columns.window_check(con, inputs.band))
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

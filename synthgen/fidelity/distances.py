@@ -55,6 +55,7 @@ from synthgen.predict import (
     attachment_type,
     attachment_type_shares,
     attachments_per_message_mean,
+    attachments_per_message_shares,
     content_share,
     hour_of_week_shares,
     latency_cdf_in_window,
@@ -73,12 +74,14 @@ ATTACHMENT_TYPE_TV = "distance.attachment_type_tv"
 CONTENT_LENGTH_KS = "distance.content_length_ks"
 READ_LATENCY_KS = "distance.read_latency_ks"
 ATTACHMENT_SIZE_KS = "distance.attachment_size_ks"
+ATTACHMENTS_PER_MESSAGE_TV = "distance.attachments_per_message_tv"
 """Prefix: one check per kind, ``distance.attachment_size_ks.image`` …"""
 BASES: dict[str, str] = {HOUR_OF_WEEK_TV: "hour_of_week_tv", MESSAGE_TYPE_TV: "message_type_tv",
                          ATTACHMENT_TYPE_TV: "attachment_type_tv",
                          CONTENT_LENGTH_KS: "content_length_ks",
                          READ_LATENCY_KS: "read_latency_ks",
-                         ATTACHMENT_SIZE_KS: "attachment_size_ks"}
+                         ATTACHMENT_SIZE_KS: "attachment_size_ks",
+                         ATTACHMENTS_PER_MESSAGE_TV: "attachments_per_message_tv"}
 """Each distance's declared band (x ``--tolerance``, on top of the sampling noise): a field of
 the spec's ``tolerance`` section, where its reason is written (``spec.tolerance``)."""
 
@@ -189,6 +192,25 @@ def attachment_type_check(plot: Mapping[str, Any], spec: Spec, band: Band,
     n_expected = band.messages * attachments_per_message_mean(spec)
     return mix_check(ATTACHMENT_TYPE_TV, counts, attachment_type_shares(spec), n_expected,
                      base(spec, ATTACHMENT_TYPE_TV), scale, "attachment types")
+
+
+def attachments_per_message_check(con: duckdb.DuckDBPyConnection, spec: Spec, band: Band,
+                                  scale: float) -> Check:
+    """The mix of attachments per message (0, 1, 2 .. several_max) against the spec's.
+
+    Media ratio and the attachment kinds are shares: every attachment written twice, or two
+    on every media message, leaves both in band and the attachments table (and every join
+    to it) twice its size. Each message draws its count, so the noise is multinomial over
+    the band's messages. Messages with none are the messages less those with any (``msg``).
+    """
+    counts = {str(k): int(c) for k, c in con.execute("""
+        SELECT k, count(*) FROM (SELECT count(*) AS k FROM attachments GROUP BY "messageId")
+        GROUP BY k""").fetchall()}
+    row = con.execute("SELECT count(*) FROM msg").fetchone()
+    counts["0"] = max(0, int(row[0] if row else 0) - sum(counts.values()))
+    want = {str(k): v for k, v in attachments_per_message_shares(spec).items()}
+    return mix_check(ATTACHMENTS_PER_MESSAGE_TV, counts, want, band.messages,
+                     base(spec, ATTACHMENTS_PER_MESSAGE_TV), scale, "attachments per message")
 
 
 def ks_critical(n: int, alpha: float = KS_ALPHA) -> float:

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
-from synthgen.fidelity import histograms, reads
+from synthgen.fidelity import columns, histograms, reads
 from synthgen.fidelity.histograms import Plots
 from synthgen.fidelity.inputs import DatasetInputs, require
 from synthgen.metrics import BURSTINESS_MIN_MESSAGES, LATENCY_EDGES_S, SIZE_CLASSES
@@ -210,6 +210,7 @@ PASS_AGGREGATES: dict[str, dict[str, str]] = {
     "message_receipts": {
         "delivered": "count(*) FILTER (WHERE t.state = 'DELIVERED')",
         "read": "count(*) FILTER (WHERE t.state = 'READ')"},
+    "messages": columns.PASS_AGGREGATES,
 }
 """Aggregates the integrity pass over a table computes on the way (alias t = the table, m =
 its message): the read metrics need the same join to the messages, so it is made once."""

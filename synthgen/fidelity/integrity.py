@@ -206,7 +206,11 @@ SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
         "status_matches_deletion": (
             lambda r: ('(t.status = \'DELETED\') <> (t."deletedAt" IS NOT NULL) '
                        'OR t."isDeleted" IS DISTINCT FROM (t."deletedAt" IS NOT NULL)'),
-            "messages whose status DELETED, isDeleted and deletedAt disagree")},
+            "messages whose status DELETED, isDeleted and deletedAt disagree"),
+        "edit_matches_time": (
+            lambda r: ('t."isEdited" IS DISTINCT FROM (t."editedAt" IS NOT NULL) '
+                       'OR t."editedAt" < t."createdAt"'),
+            "messages whose isEdited and editedAt disagree, or edited before they were sent")},
     "message_reads": {
         "reader_is_member": (lambda r: f"NOT {r.member(r.msg('c'), r.col('userId'))}",
                              "reads by a user who is not a member"),

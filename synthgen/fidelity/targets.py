@@ -17,7 +17,7 @@ from typing import Any
 
 from synthgen.bands import Band
 from synthgen.errors import InputError
-from synthgen.metrics import LATENCY_EDGES_S, METRICS, READ_FAN_OUT
+from synthgen.metrics import COLUMN_SHARES, LATENCY_EDGES_S, METRICS, READ_FAN_OUT
 from synthgen.predict import (
     ATTACHMENT_KINDS,
     latency_cdf,
@@ -165,7 +165,7 @@ def resolve_targets(spec: Spec, conversations: int,
                     feasibility: dict[str, dict[str, Any]] | None = None,
                     override: dict[str, float] | None = None) -> dict[str, Target]:
     """The target of every metric: override, else the band's resolved target, else the spec."""
-    unknown = sorted(set(override or {}) - set(METRICS) - set(READ_FAN_OUT))
+    unknown = sorted(set(override or {}) - set(METRICS) - set(READ_FAN_OUT) - set(COLUMN_SHARES))
     if unknown:
         raise InputError(f"targets override names unknown metrics: {', '.join(unknown)}")
     derived = spec_targets(spec, conversations)

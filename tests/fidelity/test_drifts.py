@@ -255,6 +255,68 @@ def heavy_room_reads(fan_out: int) -> Callable[[Path], None]:
     return fn
 
 
+def _flip(share: float, seed: int, where: np.ndarray) -> np.ndarray:
+    """A random ``share`` of the rows ``where`` holds, in every file."""
+    return where & (np.random.default_rng(seed).random(len(where)) < share)
+
+
+def more_replies(root: Path) -> None:
+    """Another 5% of the messages reply to the message before them in their conversation."""
+    def fn(t: pa.Table) -> pa.Table:
+        conv = np.asarray(t.column("conversationId").to_pylist(), dtype=object)
+        order = np.lexsort((_ms(t, "createdAt"), conv))
+        ids = np.asarray(t.column("id").to_pylist(), dtype=object)
+        prev = np.full(t.num_rows, None, dtype=object)
+        same = conv[order[1:]] == conv[order[:-1]]
+        prev[order[1:][same]] = ids[order[:-1][same]]
+        pick = _flip(0.05, 4, np.asarray(pc.is_null(t.column("replyToId"))) & (prev != None))  # noqa: E711
+        return _set(t, "replyToId", np.where(pick, prev, np.asarray(
+            t.column("replyToId").to_pylist(), dtype=object)).tolist())
+    rewrite(root, "messages", fn)
+
+
+def more_deletions(root: Path) -> None:
+    """Another 3% of the messages soft-deleted (1% -> 4%): status, flag and time together."""
+    def fn(t: pa.Table) -> pa.Table:
+        old = np.asarray(t.column("isDeleted"))
+        pick = _flip(0.03, 5, ~old)
+        kept = np.asarray(pc.fill_null(pc.cast(t.column("deletedAt"), pa.int64()), 0))
+        deleted_at = np.where(pick, _ms(t, "createdAt") + 1_000, kept)
+        t = _set(t, "isDeleted", old | pick)
+        t = _set(t, "status", pc.if_else(pa.array(pick), "DELETED", t.column("status")))
+        return _set(t, "deletedAt", pa.array(deleted_at.astype("datetime64[ms]"),
+                                             mask=~(old | pick)))
+    rewrite(root, "messages", fn)
+
+
+def no_edits(root: Path) -> None:
+    def fn(t: pa.Table) -> pa.Table:
+        t = _set(t, "isEdited", np.zeros(t.num_rows, dtype=bool))
+        return _set(t, "editedAt", pa.nulls(t.num_rows, pa.timestamp("ms")))
+    rewrite(root, "messages", fn)
+
+
+def set_null(column: str, where_type: str | None = None, negate: bool = False
+             ) -> Callable[[Path], None]:
+    """``column`` NULL on every message (of type ``where_type``, or of any other type)."""
+    def plant(root: Path) -> None:
+        def fn(t: pa.Table) -> pa.Table:
+            hit = (np.ones(t.num_rows, dtype=bool) if where_type is None
+                   else np.asarray(pc.equal(t.column("type"), where_type)) != negate)
+            col = t.column(column)
+            return _set(t, column, pc.if_else(pa.array(hit), pa.scalar(None, col.type), col))
+        rewrite(root, "messages", fn)
+    return plant
+
+
+def attachments_twice(root: Path) -> None:
+    """Every attachment written twice (the copy under a new id)."""
+    def fn(t: pa.Table) -> pa.Table:
+        copy = _set(t, "id", pc.binary_join_element_wise(t.column("id"), "d", ""))
+        return pa.concat_tables([t, copy])
+    rewrite(root, "attachments", fn)
+
+
 @dataclass(frozen=True)
 class Drift:
     plant: Callable[[Path], None]
@@ -302,6 +364,17 @@ DRIFTS: dict[str, Drift] = {
                                                    "reads.heavy_room_per_message"),
     "heavy-room read coverage halved": Drift(heavy_room_reads(0),
                                              "reads.heavy_room_per_message"),
+    "replies doubled": Drift(more_replies, "messages.reply_share"),
+    "soft deletions x4": Drift(more_deletions, "messages.deleted_share"),
+    "no message ever edited": Drift(no_edits, "messages.edited_share"),
+    "metadata only on media messages": Drift(set_null("metadata", "TEXT"),
+                                             "messages.metadata_share"),
+    "correlationId never written": Drift(set_null("correlationId"),
+                                         "messages.correlation_share"),
+    "media messages without captions": Drift(set_null("content", "TEXT", negate=True),
+                                             "messages.caption_share"),
+    "every attachment written twice": Drift(attachments_twice,
+                                            "distance.attachments_per_message_tv"),
 }
 
 

@@ -196,6 +196,27 @@ def deleted_status_without_deletion(root: Path) -> None:
     rewrite(root, "messages", set_where("messages", "status", "id", victim, "DELETED"))
 
 
+def edit_time_without_flag(root: Path) -> None:
+    """A message never edited gets an editedAt (isEdited stays false: the share holds)."""
+    victim, created = rows(root, """SELECT id, "createdAt" FROM messages WHERE NOT "isEdited"
+                                    AND "editedAt" IS NULL ORDER BY id LIMIT 1""")[0]
+    rewrite(root, "messages", set_where("messages", "editedAt", "id", victim,
+                                        created + dt.timedelta(seconds=5)))
+
+
+def sent_before_the_window(root: Path) -> None:
+    """A conversation's first message dated a day before the band's window (its order and
+    the conversation's last message hold)."""
+    victim = one(root, """
+        SELECT id FROM (SELECT id, row_number() OVER w AS i, count(*) OVER (PARTITION BY
+                        "conversationId") AS n FROM messages
+                        WINDOW w AS (PARTITION BY "conversationId" ORDER BY "createdAt"))
+        WHERE i = 1 AND n > 2 ORDER BY id LIMIT 1""")
+    start = load_inputs(root).band.window_start
+    rewrite(root, "messages", set_where("messages", "createdAt", "id", victim,
+                                        start - dt.timedelta(days=1)))
+
+
 def stale_last_message(root: Path) -> None:
     cid, at = (one(root, f"""SELECT {c} FROM conversations WHERE "lastMessageAt" IS NOT NULL
                              ORDER BY id LIMIT 1""") for c in ("id", '"lastMessageAt"'))
@@ -372,6 +393,10 @@ FAULTS: dict[str, Fault] = {
     "media message without its attachment": Fault(
         drop_row("attachments", SOLE_ATTACHMENT), MEDIA_BACKED),
     "media message of another type": Fault(media_type_without_its_attachment, MEDIA_BACKED),
+    "editedAt on a message not edited": Fault(edit_time_without_flag,
+                                              "messages.edit_matches_time"),
+    "message sent before the window": Fault(sent_before_the_window,
+                                            "messages.created_in_window"),
     "stale checksum": Fault(stale_checksum, "manifest.checksums"),
     "edited spec.json": Fault(edit_input("spec.json"), "manifest.inputs"),
     "edited feasibility.json": Fault(edit_input("feasibility.json"), "manifest.inputs"),
