@@ -76,7 +76,9 @@ COLUMN_SHARES: dict[str, str] = {
     "messages.metadata_share": "share of messages with metadata",
     "messages.correlation_share": "share of messages with a correlationId",
     "messages.caption_share": "share of media (non-TEXT) messages with content",
+    "conversations.channel_share": "share of large groups typed CHANNEL",
 }
-"""How often a message's optional columns and flags are set: the planner's null fractions,
+"""How often a message's optional columns and flags are set (the planner's null fractions),
+and how many large groups are channels,
 measured beside METRICS by gate 1 (``synthgen.fidelity.columns``) against closed forms of the
 spec (``synthgen.predict.message_column_shares``)."""

@@ -209,6 +209,7 @@ def _validate(root: Path | str, staged: Staged | None, *, spec_path: Path | str 
                 checks += columns.column_share_checks(con, inputs, tol, passes.get("messages"),
                                                       targets_override)
                 integrity_results.append(columns.window_check(con, inputs.band))
+                integrity_results += columns.conversation_rules(con, inputs.spec, inputs.band)
             checks += file_results
             track.start(PII)
             checks += integrity_results + pii.run_pii(con, usable)

@@ -198,6 +198,20 @@ MSG_BY_VALUE = ('(SELECT id, "conversationId" AS cid, "senderId" AS sid, "create
 """A row's message: the shared table, or (rules by value) the ids as stored (and ``hc``, as
 ``msg`` has it, for pass aggregates)."""
 
+ATTACHMENT_COLUMNS = """NOT coalesce(CASE t.type
+    WHEN 'IMAGE' THEN t."mimeType" LIKE 'image/%' AND t.width > 0 AND t.height > 0
+                      AND t.duration IS NULL
+    WHEN 'VIDEO' THEN t."mimeType" LIKE 'video/%' AND t.width > 0 AND t.height > 0
+                      AND t.duration > 0
+    WHEN 'AUDIO' THEN t."mimeType" LIKE 'audio/%' AND t.width IS NULL AND t.height IS NULL
+                      AND t.duration > 0
+    WHEN 'DOCUMENT' THEN (t."mimeType" LIKE 'application/%' OR t."mimeType" LIKE 'text/%')
+                         AND t.width IS NULL AND t.height IS NULL AND t.duration IS NULL
+    ELSE TRUE END, FALSE)"""
+"""An attachment's columns fit its kind (DESIGN section 3: width and height for images and
+videos, a duration for audio and video, the MIME type consistent with the type). A type
+outside the enum is the enum check's."""
+
 SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
     "messages": {
         "sender_is_member": (
@@ -230,7 +244,11 @@ SEMANTIC: dict[str, dict[str, tuple[Rule, str]]] = {
             "its receipts' highest state)")},
     "attachments": {
         "attachment_on_media_message": (lambda r: "m.type = 'TEXT'",
-                                        "attachments on TEXT messages")},
+                                        "attachments on TEXT messages"),
+        "columns_match_type": (lambda r: ATTACHMENT_COLUMNS,
+                               "attachments whose MIME type, dimensions or duration do not "
+                               "fit their type (image/video: width and height; audio/video: "
+                               "duration; the MIME type's major type is the kind's)")},
 }
 """Rules beyond keys: name -> (violation predicate over alias t, and m = the row's message from
 the shared ``msg`` table, written through ``Refs``; detail). Rules over m only count rows whose

@@ -13,7 +13,8 @@ judged (a more clustered, less faithful dataset must not earn a wider band):
   (``synthgen.generate.feasibility.calendar_fano``): messages come in bursts and in
   conversations, so bucket counts vary tens of times more than a Poisson stream's;
 - plan-decided targets (messages per conversation, heavy-room share): their spread over the
-  independent plans spec check resolved them from;
+  independent plans spec check resolved them from, on the log scale (exp(4 sd of the log) - 1
+  as the band): on a small band they are skewed to the right;
 - exact-by-construction quantities: none.
 """
 
@@ -143,6 +144,10 @@ def allowance(t: Target, spec: Spec, band: Band, sigmas: float,
     if t.exact:
         return 0.0, "exact by construction: no allowance"
     if t.source == "feasibility":
+        if t.log_spread > 0:  # right-skewed across plans: sigmas sd of the log, as a relative sd
+            return (math.expm1(sigmas * t.log_spread) / sigmas,
+                    f"{sigmas:g} sd of its log over the independent plans spec check resolved "
+                    "it from")
         rel = t.spread / abs(t.value) if t.value else t.spread
         return rel, "spread over the independent plans spec check resolved it from"
     if t.source == "override":

@@ -86,6 +86,8 @@ class Target:
     reason: str = ""
     spread: float = 0.0
     """Standard deviation of a resolved target across independent plans (absolute)."""
+    log_spread: float = 0.0
+    """Standard deviation of its natural log across those plans (0: not recorded)."""
     exact: bool = False
     """Exact by construction: no sampling allowance."""
 
@@ -136,11 +138,12 @@ def parse_feasibility(raw: Any, where: str = "feasibility.json") -> dict[str, di
     for i, t in enumerate(raw["targets"]):
         ok = (isinstance(t, dict) and isinstance(t.get("metric"), str)
               and isinstance(t.get("feasible"), bool)
-              and number(t.get("resolved")) and number(t.get("spread")) and t["spread"] >= 0)
+              and number(t.get("resolved")) and number(t.get("spread")) and t["spread"] >= 0
+              and (number(t.get("log_spread", 0.0)) and t.get("log_spread", 0.0) >= 0))
         if not ok:
             raise InputError(f"{where}: targets[{i}] needs metric (str), feasible (bool), "
-                             "resolved (number) and spread (number >= 0); regenerate it "
-                             "with this synthgen version")
+                             "resolved (number), spread and log_spread (numbers >= 0); "
+                             "regenerate it with this synthgen version")
         out[t["metric"]] = t
     return out
 
@@ -180,7 +183,7 @@ def resolve_targets(spec: Spec, conversations: int,
             out[metric] = Target(metric, float(f["resolved"]), level, "feasibility",
                                  float(f.get("target", value)), infeasible=not f["feasible"],
                                  reason=str(f.get("reason", "")), spread=float(f["spread"]),
-                                 exact=exact)
+                                 log_spread=float(f.get("log_spread", 0.0)), exact=exact)
         else:
             out[metric] = Target(metric, value, level, "spec", value, exact=exact)
     return out

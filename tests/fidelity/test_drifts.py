@@ -317,6 +317,20 @@ def attachments_twice(root: Path) -> None:
     rewrite(root, "attachments", fn)
 
 
+def every_large_group_a_channel(root: Path) -> None:
+    """The plan's channel draw skipped: every group of 21+ members typed CHANNEL."""
+    large = load_spec().conversations.large_group.min_members
+    cu = read(root, "conversation_users").group_by("conversationId").aggregate(
+        [("userId", "count")])
+    big = pc.filter(cu.column("conversationId"), pc.greater_equal(cu.column("userId_count"),
+                                                                   large))
+
+    def fn(t: pa.Table) -> pa.Table:
+        hit = pc.is_in(t.column("id"), big)
+        return _set(t, "type", pc.if_else(hit, "CHANNEL", t.column("type")))
+    rewrite(root, "conversations", fn)
+
+
 @dataclass(frozen=True)
 class Drift:
     plant: Callable[[Path], None]
@@ -375,6 +389,8 @@ DRIFTS: dict[str, Drift] = {
                                              "messages.caption_share"),
     "every attachment written twice": Drift(attachments_twice,
                                             "distance.attachments_per_message_tv"),
+    "every large group a channel": Drift(every_large_group_a_channel,
+                                         "conversations.channel_share"),
 }
 
 

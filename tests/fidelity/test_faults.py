@@ -230,6 +230,20 @@ def attachment_on_text(root: Path) -> None:
     rewrite(root, "attachments", set_where("attachments", "messageId", "id", aid, text_id))
 
 
+def attachment_column(kind: str, column: str, value: Any) -> Callable[[Path], None]:
+    """The first attachment of ``kind`` gets ``column = value``."""
+    def fn(root: Path) -> None:
+        aid = one(root, f"SELECT id FROM attachments WHERE type = '{kind}' ORDER BY id LIMIT 1")
+        rewrite(root, "attachments", set_where("attachments", column, "id", aid, value))
+    return fn
+
+
+def direct_typed_group(root: Path) -> None:
+    cid = one(root, """SELECT "conversationId" FROM conversation_users GROUP BY 1
+                       HAVING count(*) = 2 ORDER BY 1 LIMIT 1""")
+    rewrite(root, "conversations", set_where("conversations", "type", "id", cid, "GROUP_CHAT"))
+
+
 SOLE_ATTACHMENT = """SELECT min(a.id) FROM attachments a JOIN (SELECT "messageId" FROM attachments
                      GROUP BY 1 HAVING count(*) = 1) s USING ("messageId")
                      WHERE a.type = 'IMAGE'"""
@@ -397,6 +411,14 @@ FAULTS: dict[str, Fault] = {
                                               "messages.edit_matches_time"),
     "message sent before the window": Fault(sent_before_the_window,
                                             "messages.created_in_window"),
+    "image without its width": Fault(attachment_column("IMAGE", "width", None),
+                                     "attachments.columns_match_type"),
+    "audio with a duration of 0": Fault(attachment_column("AUDIO", "duration", 0),
+                                        "attachments.columns_match_type"),
+    "video with an audio MIME type": Fault(attachment_column("VIDEO", "mimeType", "audio/mp4"),
+                                           "attachments.columns_match_type"),
+    "direct conversation typed GROUP_CHAT": Fault(direct_typed_group,
+                                                  "conversations.type_matches_size"),
     "stale checksum": Fault(stale_checksum, "manifest.checksums"),
     "edited spec.json": Fault(edit_input("spec.json"), "manifest.inputs"),
     "edited feasibility.json": Fault(edit_input("feasibility.json"), "manifest.inputs"),
