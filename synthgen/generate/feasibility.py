@@ -30,8 +30,6 @@ FEASIBLE_WITHIN = 0.10
 """A spec value is reported infeasible when the resolved target differs from it by more than
 this (relative). A labelling cutoff only: the gate always judges the resolved target, so this
 is deliberately not tied to any tolerance band."""
-CHECK_SEEDS = 9
-"""Independent plans whose median resolves the fan-out targets (odd: a true median)."""
 COUNT_SEEDS = 101
 """Independent plans whose median and spread resolve the messages-per-conversation quantiles
 and the heavy-room traffic share (odd: a true median). Nine plans were too few on a small
