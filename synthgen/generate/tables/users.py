@@ -12,6 +12,7 @@ from synthgen.generate.seeding import rng
 from synthgen.generate.tables.frame import Frame
 from synthgen.generate.text import Pool, capitalized_words, gather_text, letters_pool
 from synthgen.generate.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, epoch_ms
+from synthgen.names import person_names
 
 _B36 = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
 VISIBILITY_SHARES = np.array([0.60, 0.25, 0.08, 0.07])
@@ -56,7 +57,12 @@ def suffix_width(n_users: int) -> int:
 
 def usernames(r: np.random.Generator, index: np.ndarray, n_users: int, mean: float, sd: float,
               lo: int, hi: int) -> pa.StringArray:
-    """Usernames: a pseudo-word prefix + the user's number in base 36 (unique by design)."""
+    """Usernames: a pseudo-word prefix + the user's number in base 36 (unique by design).
+
+    A short one can spell a real name by chance (prefix "l" + number "ee" is "lee"); such a
+    username starts with "_" instead of its first letter, so none is a listed person name
+    (``synthgen.names``, the list gate 1's PII check judges by) and each stays unique.
+    """
     n = len(index)
     w = suffix_width(n_users)
     length = np.clip(np.rint(r.normal(mean, sd, n)), max(lo, w + 1), max(hi, w + 1)).astype(np.int64)
@@ -76,7 +82,12 @@ def usernames(r: np.random.Generator, index: np.ndarray, n_users: int, mean: flo
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(length, out=offsets[1:])
     data = mat[cols[None, :] < length[:, None]]  # row-major: each row's first `length` bytes
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+    out = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+    named = pc.is_in(out, value_set=pa.array(sorted(person_names())))
+    if pc.any(named).as_py():
+        out = pc.if_else(named, pc.binary_join_element_wise(
+            "_", pc.utf8_slice_codeunits(out, 1), ""), out)
+    return out
 
 
 def build_users(plan: Plan, part: int) -> Frame:
