@@ -25,14 +25,16 @@ a text message that is not deleted, so ``edited_share`` 0.03 means 2.5% of all m
 ``large_group.min_members`` members), drawn per large group with ``channel_share``: binomial
 over the band's large groups (ci has 20, so only a gross drift shows there; dev 400).
 
-Three integrity rules come from the spec's structure. ``conversations.type_matches_size``: a
-conversation of 2 members is a DIRECT_MESSAGE and every other one a GROUP_CHAT or, when
-large, a CHANNEL (the plan types by size class). ``conversations.within_message_cap``: no
-conversation holds more than ``per_conversation.cap`` messages.
-``messages.created_in_window`` is an integrity rule: every message is sent inside the band's
-window [window_start, window_end). The calendar checks compare shares of the traffic, so a
-window ten times too long (or messages dated in the future) keeps every one of them in band
-while every "last 7 days" query sees a tenth of the rows.
+Three integrity rules come from the spec's structure:
+
+- ``conversations.type_matches_size``: a conversation of 2 members is a DIRECT_MESSAGE and
+  every other one a GROUP_CHAT or, when large, a CHANNEL (the plan types by size class);
+- ``conversations.within_message_cap``: no conversation holds more than
+  ``per_conversation.cap`` messages;
+- ``messages.created_in_window``: every message is sent inside the band's window
+  [window_start, window_end). The calendar checks compare shares of the traffic, so a window
+  ten times too long (or messages dated in the future) keeps every one of them in band while
+  every "last 7 days" query sees a tenth of the rows.
 """
 
 from __future__ import annotations
