@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthgen.fidelity.tolerance import FAILED, OK
+
+if TYPE_CHECKING:
+    import duckdb
 
 DISTRIBUTION, INTEGRITY, PII = "distribution", "integrity", "pii"
 KINDS = (DISTRIBUTION, INTEGRITY, PII)
@@ -47,6 +50,11 @@ class Check:
                 "infeasible": self.infeasible, "source": self.source,
                 "spec_target": num(self.spec_target), "n": self.n,
                 "examples": list(self.examples), "detail": self.detail}
+
+
+def example_ids(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """The first MAX_EXAMPLES ids a query (ordered by id) returns."""
+    return [str(r[0]) for r in con.execute(f"{sql} LIMIT {MAX_EXAMPLES}").fetchall()]
 
 
 def integrity_check(name: str, violations: int, examples: list[str] | tuple[str, ...] = (),

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from synthgen.fidelity.check import DISTRIBUTION, MAX_EXAMPLES, Check, integrity_check
+from synthgen.fidelity.check import DISTRIBUTION, Check, example_ids, integrity_check
 from synthgen.fidelity.noise import binomial_sd
 from synthgen.fidelity.tolerance import NOISE_SIGMAS, Tolerance, deviation, severity
 from synthgen.metrics import COLUMN_SHARES
@@ -148,11 +148,11 @@ def column_share_checks(con: duckdb.DuckDBPyConnection, inputs: DatasetInputs, t
     spec, band = inputs.spec, inputs.band
     want = message_column_shares(spec, band.messages, band.conversations)
     declared = float(spec.tolerance.column_share_rel)
-    out = []
     mix = spec.conversations.size_mix
     want[CHANNEL_SHARE] = (spec.conversations.channel_share,
                            int(round(mix.large_group * band.conversations)))
     measured = measure(con, counted) | {CHANNEL_SHARE: measure_channels(con, spec, band)}
+    out = []
     for metric, (achieved, n) in measured.items():
         target, trials = want[metric]
         rel = binomial_sd(target, trials)
@@ -180,8 +180,7 @@ def window_check(con: duckdb.DuckDBPyConnection, band: Band) -> Check:
     row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {outside}) FROM msg").fetchone()
     assert row is not None
     n, bad = int(row[0]), int(row[1])
-    ex = [str(r[0]) for r in con.execute(
-        f"SELECT id FROM msg WHERE {outside} ORDER BY id LIMIT {MAX_EXAMPLES}").fetchall()] if bad else []
+    ex = example_ids(con, f"SELECT id FROM msg WHERE {outside} ORDER BY id") if bad else []
     return integrity_check(WINDOW_RULE, bad, ex, n=n,
                            detail=f"messages sent outside the band's window [{start}, {end})")
 
@@ -202,9 +201,7 @@ def conversation_rules(con: duckdb.DuckDBPyConnection, spec: Spec, band: Band) -
     bad_type, bad_cap, n = int(row[0]), int(row[1]), int(row[2])
 
     def examples(pred: str, bad: int) -> list[str]:
-        return [str(r[0]) for r in con.execute(
-            f"SELECT c.id {base} WHERE {pred} ORDER BY c.id LIMIT {MAX_EXAMPLES}"
-        ).fetchall()] if bad else []
+        return example_ids(con, f"SELECT c.id {base} WHERE {pred} ORDER BY c.id") if bad else []
 
     return [integrity_check(TYPE_RULE, bad_type, examples(wrong_type, bad_type), n=n,
                             detail="conversations whose type does not follow their members: "

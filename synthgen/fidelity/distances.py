@@ -74,8 +74,8 @@ ATTACHMENT_TYPE_TV = "distance.attachment_type_tv"
 CONTENT_LENGTH_KS = "distance.content_length_ks"
 READ_LATENCY_KS = "distance.read_latency_ks"
 ATTACHMENT_SIZE_KS = "distance.attachment_size_ks"
-ATTACHMENTS_PER_MESSAGE_TV = "distance.attachments_per_message_tv"
 """Prefix: one check per kind, ``distance.attachment_size_ks.image`` …"""
+ATTACHMENTS_PER_MESSAGE_TV = "distance.attachments_per_message_tv"
 BASES: dict[str, str] = {HOUR_OF_WEEK_TV: "hour_of_week_tv", MESSAGE_TYPE_TV: "message_type_tv",
                          ATTACHMENT_TYPE_TV: "attachment_type_tv",
                          CONTENT_LENGTH_KS: "content_length_ks",

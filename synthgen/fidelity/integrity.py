@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from synthgen.ddl import FOREIGN_KEYS, UNIQUE, ForeignKey
-from synthgen.fidelity.check import MAX_EXAMPLES, Check, integrity_check
+from synthgen.fidelity.check import MAX_EXAMPLES, Check, example_ids, integrity_check
 from synthgen.fidelity.inputs import missing_tables
 from synthgen.fidelity.pii import sql_str
 from synthgen.generate.tables.messages import MESSAGE_TYPE_OF
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
 
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _examples(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
-    return [str(r[0]) for r in con.execute(f"{sql} LIMIT {MAX_EXAMPLES}").fetchall()]
 
 
 NUMPY_KEY_MAX_ROWS = 20_000_000
@@ -116,12 +112,12 @@ def key_checks(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[Check],
                      "HAVING count(*) > 1"
             exact = con.execute(f"SELECT sum(k - 1) FROM ({groups})").fetchone()
             dups = int(exact[0] or 0) if exact else 0
-            ex = _examples(con, f"SELECT id FROM ({groups}) ORDER BY id") if dups else []
+            ex = example_ids(con, f"SELECT id FROM ({groups}) ORDER BY id") if dups else []
         label = "pk" if key == ("id",) else "unique"
         out.append(integrity_check(f"{label}.{table}.{'_'.join(key)}", dups, ex, n=total,
                                    detail=f"rows duplicating ({', '.join(key)})"))
     for c, bad in zip(enums, bad_enums, strict=True):
-        ex = _examples(con, f"SELECT id FROM {q(table)} WHERE {outside(c)} ORDER BY id"
+        ex = example_ids(con, f"SELECT id FROM {q(table)} WHERE {outside(c)} ORDER BY id"
                        ) if bad else []
         out.append(integrity_check(f"enum.{table}.{c.name}", bad, ex, n=total,
                                    detail=f"values outside {c.enum}"))
@@ -356,7 +352,7 @@ def _pass(con: duckdb.DuckDBPyConnection, from_: str, preds: dict[str, tuple[str
     assert row is not None
     out = []
     for (name, (pred, detail)), bad in zip(preds.items(), row, strict=False):
-        ex = _examples(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
+        ex = example_ids(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
         out.append(integrity_check(name, int(bad), ex, detail=detail))
     values = dict(zip(extra, (int(v or 0) for v in row[len(preds):]), strict=True))
     return out, values
@@ -491,7 +487,7 @@ def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
         if bad:
             for from_, keep, c in sources:
                 if c[i]:
-                    ex += _examples(con, f"SELECT t.id FROM {from_} WHERE ({pred}) AND {keep} "
+                    ex += example_ids(con, f"SELECT t.id FROM {from_} WHERE ({pred}) AND {keep} "
                                          "ORDER BY t.id")
             ex = sorted(ex)[:MAX_EXAMPLES]
         out.append(integrity_check(name, bad, ex, detail=detail))
@@ -503,7 +499,7 @@ def _joined_pass(con: duckdb.DuckDBPyConnection, source: str, msg: str,
         else:  # rows away from their message's chunk: the bitmaps miss what those back
             row = con.execute(f"SELECT count(*) {unbacked}").fetchone()
             bad = int(row[0]) if row else 0
-        ex = _examples(con, f"SELECT m.id {unbacked} ORDER BY m.id") if bad else []
+        ex = example_ids(con, f"SELECT m.id {unbacked} ORDER BY m.id") if bad else []
         out.append(integrity_check(name, bad, ex, detail=detail))
     values = dict(zip(extra, totals[len(preds):], strict=True))
     return out, values
@@ -581,7 +577,7 @@ def _sparse_reference(con: duckdb.DuckDBPyConnection, fk: ForeignKey) -> Check:
                                  for (f, p), n in zip(froms, counts, strict=True) if n])
         from_, pred = rows(_is_cross_row("r")), missing("msg")
         bad = count(from_, pred)
-    ex = _examples(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
+    ex = example_ids(con, f"SELECT t.id FROM {from_} WHERE {pred} ORDER BY t.id") if bad else []
     return integrity_check(f"fk.{fk.table}.{fk.column}", bad, ex,
                            detail=f"{fk.column} values with no {fk.ref_table} row")
 
@@ -591,7 +587,7 @@ def conversation_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
     row = con.execute("SELECT sum(order_violations) FROM conv_stats").fetchone()
     assert row is not None
     order_bad = int(row[0] or 0)
-    order_ex = _examples(con, """
+    order_ex = example_ids(con, """
         SELECT id FROM (
             SELECT id, "createdAt" <= lag("createdAt") OVER (
                 PARTITION BY "conversationId" ORDER BY part, file_row_number) AS bad
@@ -607,7 +603,7 @@ def conversation_checks(con: duckdb.DuckDBPyConnection) -> list[Check]:
     row = con.execute(f"SELECT count(*) FILTER (WHERE {last_pred}) {base}").fetchone()
     assert row is not None
     last_bad = int(row[0])
-    last_ex = _examples(con, f"SELECT c.id {base} WHERE {last_pred} ORDER BY c.id") \
+    last_ex = example_ids(con, f"SELECT c.id {base} WHERE {last_pred} ORDER BY c.id") \
         if last_bad else []
     return [
         integrity_check("messages.created_at_strictly_increasing", order_bad, order_ex,
@@ -659,7 +655,7 @@ def reads_match_receipts(con: duckdb.DuckDBPyConnection, reads: dict[str, int],
         n = int(row[0]) if row else 0
         bad += n
         if n:
-            examples += [f"{table}:{x}" for x in _examples(con, f"SELECT t.id {from_} ORDER BY t.id")]
+            examples += [f"{table}:{x}" for x in example_ids(con, f"SELECT t.id {from_} ORDER BY t.id")]
     # Every pair matched, yet the sets differ: a pair repeats in one table (its unique key
     # fails too); still not the same events.
     bad = bad or max(1, abs(reads["read_pairs"] - receipts["read_pairs"]))

@@ -58,6 +58,16 @@ def binomial_sd(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n) / p
 
 
+def log_scale_sd(log_sd: float, sigmas: float) -> float:
+    """A spread on the log scale as the relative sd the bands use: ``sigmas`` of it are
+    exp(sigmas x log_sd) - 1, so a right-skewed quantity is covered on its long side.
+
+    >>> round(4 * log_scale_sd(0.14, 4), 3)
+    0.751
+    """
+    return math.expm1(sigmas * log_sd) / sigmas
+
+
 def lognormal_median_sd(sigma: float, n: int) -> float:
     """Relative standard deviation of the sample median of ``n`` log-normal(mu, sigma) draws.
 
@@ -145,7 +155,7 @@ def allowance(t: Target, spec: Spec, band: Band, sigmas: float,
         return 0.0, "exact by construction: no allowance"
     if t.source == "feasibility":
         if t.log_spread > 0:  # right-skewed across plans: sigmas sd of the log, as a relative sd
-            return (math.expm1(sigmas * t.log_spread) / sigmas,
+            return (log_scale_sd(t.log_spread, sigmas),
                     f"{sigmas:g} sd of its log over the independent plans spec check resolved "
                     "it from")
         rel = t.spread / abs(t.value) if t.value else t.spread

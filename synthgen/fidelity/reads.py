@@ -33,6 +33,7 @@ import math
 from typing import TYPE_CHECKING
 
 from synthgen.fidelity.check import DISTRIBUTION, Check
+from synthgen.fidelity.noise import log_scale_sd
 from synthgen.fidelity.tolerance import NOISE_SIGMAS, Tolerance, deviation, severity
 from synthgen.generate.fan_out import (
     HEAVY_COVERAGE,
@@ -132,7 +133,7 @@ def allowance(t: FanOutTarget, read_rate: float) -> tuple[float, str]:
     if plans:
         how += (f" ⊕ spread over independent plans ({plans:.1%} on the log scale: which "
                 "rooms are heavy)")
-    return math.expm1(NOISE_SIGMAS * math.hypot(binom, plans)) / NOISE_SIGMAS, how
+    return log_scale_sd(math.hypot(binom, plans), NOISE_SIGMAS), how
 
 
 INFORMATIVE_BAND = 1.0

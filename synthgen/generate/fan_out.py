@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from synthgen.bands import Band
-from synthgen.generate.feasibility import CHECK_SEED_PREFIX
+from synthgen.generate.feasibility import CHECK_SEED_PREFIX, log_spread
 from synthgen.generate.plan import plan_rooms
 from synthgen.spec_model import Spec
 
@@ -97,8 +97,7 @@ def resolve_fan_out(spec: Spec, band: Band) -> dict[str, FanOutTarget]:
             metric=metric, spec=None if metric == HEAVY_COVERAGE else round(stated, 6),
             resolved=round(float(np.median(values)), 6),
             spread=round(float(np.std(values, ddof=1)), 6) if len(values) > 1 else 0.0,
-            log_spread=(round(float(np.std(np.log(values), ddof=1)), 6)
-                        if len(values) > 1 and values.min() > 0 else 0.0),
+            log_spread=round(log_spread(values), 6),
             slots=int(np.median([r[metric][1] for r in runs])))
     return out
 

@@ -154,17 +154,26 @@ class TableSize:
                 "pg_indexes": self.pg_indexes}
 
 
+def log_spread(values: list[float] | np.ndarray) -> float:
+    """Standard deviation of the natural log of values over independent plans (0 for fewer
+    than two values, or when one is not positive).
+
+    >>> round(log_spread([1.0, 10.0, 100.0]), 4), log_spread([0.0, 1.0]), log_spread([5.0])
+    (2.3026, 0.0, 0.0)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    return float(np.std(np.log(v), ddof=1)) if len(v) > 1 and v.min() > 0 else 0.0
+
+
 def _target(metric: str, target: float, values: list[float], reason: str) -> TargetCheck:
     resolved = float(np.median(values))
     spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    positive = len(values) > 1 and min(values) > 0
-    log_spread = float(np.std(np.log(values), ddof=1)) if positive else 0.0
     dev = abs(resolved - target) / abs(target) if target else abs(resolved)
     feasible = bool(dev <= FEASIBLE_WITHIN)
     return TargetCheck(metric=metric, target=float(target), resolved=round(resolved, 6),
                        spread=round(spread, 6), deviation=round(float(dev), 4),
                        feasible=feasible, reason="" if feasible else reason,
-                       log_spread=round(log_spread, 6))
+                       log_spread=round(log_spread(values), 6))
 
 
 def _count_metrics(spec: Spec, band: Band, seed: str) -> tuple[list[float], list[str]]:
